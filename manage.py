@@ -49,7 +49,7 @@ def _dev_stamp() -> str:
 
 
 def compile_catalogs() -> None:
-    _run(PY, "-m", "babel.messages.frontend", "compile", "--use-fuzzy", "-d", ROOT / "locales", "-D", "messages", "--statistics")
+    _run(PY, "-m", "babel.messages.frontend", "compile", "-d", ROOT / "locales", "-D", "messages", "--statistics")
 
 
 def main(argv: list[str]) -> None:

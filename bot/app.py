@@ -1,0 +1,140 @@
+"""Composition root: settings -> storage -> dispatcher -> sender + polling. No work at import."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.types import BotCommandScopeAllPrivateChats, User as TelegramUser
+
+from bot.backoff import Backoff
+from bot.delivery.commands_menu import customer_commands
+from bot.delivery.limits import RateLimits, SendRateLimiter
+from bot.delivery.sender import OutboxSender, RetryPolicy
+from bot.handlers import commands, fallback
+from bot.i18n import Catalogs, Renderer
+from bot.middlewares.transaction import HandlerName, UpdateTransaction
+from bot.polling import InvalidToken, poll
+from bot.settings import Settings
+from core.clock import Clock, SystemClock
+from core.locale import SUPPORTED_LOCALES, command_scope_language
+from core.storage.db import create_engine, session_factory
+from core.storage.migrate import migrate
+from core.storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger("kesu")
+
+EXIT_CONFIG = 2
+
+
+def build_dispatcher(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock) -> Dispatcher:
+    dispatcher = Dispatcher()
+    dispatcher.update.outer_middleware(UpdateTransaction(uow_factory, settings.default_locale, clock))
+    for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
+        observer.middleware(HandlerName())
+    # Fixed order; the catch-all comes last.
+    dispatcher.include_routers(commands.router, fallback.router)
+    return dispatcher
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(settings.bot_token.get_secret_value(), session=session)
+
+
+async def wait_for_bot_api(bot: Bot, settings: Settings, stop: asyncio.Event) -> TelegramUser | None:
+    """getMe until it answers: an unreachable API is retried with backoff, a 401 is final."""
+    backoff = Backoff(first=1.0, cap=60.0)
+    while not stop.is_set():
+        try:
+            return await bot.get_me(request_timeout=15)
+        except TelegramUnauthorizedError as error:
+            raise InvalidToken(str(error)) from error
+        except Exception as error:
+            delay = backoff.next()
+            log.warning(
+                "cannot reach the Bot API; retrying",
+                extra={"api": settings.telegram_api_base, "error": f"{type(error).__name__}: {error}", "retry_in_s": round(delay, 1)},
+            )
+            await backoff.wait(delay, stop)
+    return None
+
+
+async def register_commands(bot: Bot, renderer: Renderer, default_locale: str) -> None:
+    scope = BotCommandScopeAllPrivateChats()
+    await bot.set_my_commands(customer_commands(renderer, default_locale), scope=scope)
+    for locale in SUPPORTED_LOCALES:
+        language = command_scope_language(locale)
+        if language:
+            await bot.set_my_commands(customer_commands(renderer, locale), scope=scope, language_code=language)
+
+
+async def run(settings: Settings, clock: Clock | None = None) -> int:
+    """Run until SIGINT/SIGTERM; returns the process exit code."""
+    clock = clock or SystemClock()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    engine = create_engine(settings.database_url)
+    bot = build_bot(settings)
+    try:
+        await migrate(engine)
+        sessions = session_factory(engine)
+        renderer = Renderer(Catalogs(), settings.timezone)
+        limiter = SendRateLimiter(
+            RateLimits(
+                per_chat_per_second=settings.send_per_chat_per_second,
+                per_chat_burst=settings.send_per_chat_burst,
+                per_group_per_minute=settings.send_per_group_per_minute,
+                per_group_burst=settings.send_per_group_burst,
+                global_per_second=settings.send_global_per_second,
+            )
+        )
+        sender: OutboxSender | None = None
+
+        def uow_factory() -> UnitOfWork:
+            return UnitOfWork(sessions, clock, on_outbox_commit=sender.wake if sender else None)
+
+        sender = OutboxSender(
+            bot,
+            uow_factory,
+            renderer,
+            limiter,
+            clock,
+            RetryPolicy(max_attempts=settings.send_max_attempts, backoff_cap_seconds=settings.send_backoff_cap_seconds),
+        )
+        dispatcher = build_dispatcher(settings, uow_factory, clock)
+
+        me = await wait_for_bot_api(bot, settings, stop)
+        if me is None:
+            return 0
+        log.info("connected to the Bot API", extra={"bot": me.username, "api": settings.telegram_api_base})
+        if settings.handler_chat_id is None:
+            log.warning("HANDLER_CHAT_ID is not set: complaints are stored but not routed to staff")
+        try:
+            await register_commands(bot, renderer, settings.default_locale)
+            await bot.delete_webhook(drop_pending_updates=False)
+        except TelegramUnauthorizedError as error:
+            raise InvalidToken(str(error)) from error
+        except Exception as error:  # the menu is cosmetic; polling retries on its own
+            log.warning("could not register the command menu", extra={"error": f"{type(error).__name__}: {error}"})
+
+        sender_task = asyncio.create_task(sender.run(stop), name="outbox-sender")
+        try:
+            await poll(dispatcher, bot, stop, settings.polling_timeout_seconds, settings.telegram_api_base)
+        finally:
+            stop.set()
+            await sender_task
+        return 0
+    except InvalidToken:
+        log.error("BOT_TOKEN was rejected by the Bot API (401 Unauthorized); check the token @BotFather gave you")
+        return EXIT_CONFIG
+    finally:
+        await bot.session.close()
+        await engine.dispose()

@@ -1,0 +1,18 @@
+"""The command menu each locale sees (setMyCommands)."""
+from __future__ import annotations
+
+from aiogram.types import BotCommand
+
+from bot.i18n import Renderer
+from core.intents import Phrase
+
+# Customer commands in the private chat, in menu order.
+CUSTOMER_COMMANDS: tuple[tuple[str, Phrase], ...] = (
+    ("start", Phrase("commands.start")),
+    ("help", Phrase("commands.help")),
+    ("language", Phrase("commands.language")),
+)
+
+
+def customer_commands(renderer: Renderer, locale: str) -> list[BotCommand]:
+    return [BotCommand(command=name, description=renderer.render(text, locale)) for name, text in CUSTOMER_COMMANDS]

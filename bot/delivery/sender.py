@@ -1,0 +1,219 @@
+"""Outbox sender: pending rows -> Bot API calls, in order per chat, within Telegram's limits.
+
+Woken at once when a transaction commits outbox rows; also wakes on its own for retries
+and for rows another process wrote. Each chat is drained by one task so its messages
+keep their order; a row that must wait (429, backoff) holds back the rows behind it.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    RestartingTelegram,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.backoff import jittered_delay
+from bot.delivery.commands_menu import customer_commands
+from bot.delivery.limits import SendRateLimiter
+from bot.delivery.split import split_html
+from bot.i18n import Renderer
+from core.clock import Clock
+from core.intents import AnswerCallback, SendMessage, SetChatCommands, decode_intent
+from core.storage.models import OutboxMessage
+from core.storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger("kesu.delivery")
+
+TRANSIENT = (TelegramServerError, TelegramNetworkError, RestartingTelegram, TelegramUnauthorizedError, asyncio.TimeoutError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 12
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 300.0
+
+    def delay(self, attempts: int) -> float:
+        return jittered_delay(attempts, self.backoff_base_seconds, self.backoff_cap_seconds)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        uow_factory: UnitOfWorkFactory,
+        renderer: Renderer,
+        limiter: SendRateLimiter,
+        clock: Clock,
+        retry: RetryPolicy = RetryPolicy(),
+        idle_recheck_seconds: float = 5.0,
+        batch: int = 500,
+    ) -> None:
+        self._bot = bot
+        self._uow_factory = uow_factory
+        self._renderer = renderer
+        self._limiter = limiter
+        self._clock = clock
+        self._retry = retry
+        self._idle_recheck = idle_recheck_seconds
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._chat_tasks: dict[int, asyncio.Task[None]] = {}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        stop_waiter = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    wait_seconds = await self._dispatch_due_chats()
+                except Exception:
+                    log.exception("outbox scan failed")
+                    wait_seconds = self._idle_recheck
+                wake_waiter = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait({wake_waiter, stop_waiter}, timeout=wait_seconds, return_when=asyncio.FIRST_COMPLETED)
+                wake_waiter.cancel()
+        finally:
+            stop_waiter.cancel()
+            await self._finish_chat_tasks()
+
+    async def _finish_chat_tasks(self) -> None:
+        tasks = list(self._chat_tasks.values())
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=5)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _dispatch_due_chats(self) -> float:
+        """Start a drain task for each chat whose head row is due; seconds until the next one."""
+        async with self._uow_factory() as uow:
+            heads = await uow.outbox.pending_chats(self._batch)
+        now = self._clock.now()
+        wait = self._idle_recheck
+        for chat_id, due_at in heads:
+            if chat_id in self._chat_tasks:
+                continue
+            if due_at <= now:
+                self._chat_tasks[chat_id] = asyncio.create_task(self._drain_chat(chat_id))
+            else:
+                wait = min(wait, (due_at - now).total_seconds())
+        return max(wait, 0.01)
+
+    async def _drain_chat(self, chat_id: int) -> None:
+        try:
+            while True:
+                async with self._uow_factory() as uow:
+                    row = await uow.outbox.head_for_chat(chat_id)
+                if row is None or row.next_attempt_at > self._clock.now():
+                    return
+                await self._deliver(row)
+        except Exception:
+            log.exception("delivery to chat failed unexpectedly", extra={"chat": chat_id})
+        finally:
+            self._chat_tasks.pop(chat_id, None)
+            self.wake()
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        intent = decode_intent(row.method, row.chat_id, row.locale, row.payload)
+        try:
+            if isinstance(intent, SendMessage):
+                await self._send_message(row, intent)
+            elif isinstance(intent, AnswerCallback):
+                text = self._renderer.render(intent.text, intent.locale) if intent.text else None
+                await self._bot.answer_callback_query(intent.callback_query_id, text=html.unescape(text) if text else None)
+                await self._finish(row, "sent")
+            elif isinstance(intent, SetChatCommands):
+                await self._bot.set_my_commands(
+                    customer_commands(self._renderer, intent.locale), scope=BotCommandScopeChat(chat_id=intent.chat_id)
+                )
+                await self._finish(row, "sent")
+        except TelegramRetryAfter as error:
+            await self._postpone_chat(row, error.retry_after, error.message)
+        except TRANSIENT as error:
+            await self._retry_later(row, f"{type(error).__name__}: {error}")
+        except TelegramForbiddenError as error:
+            await self._finish(row, "failed", f"blocked: {error.message}")
+        except TelegramBadRequest as error:
+            await self._bad_request(row, error)
+
+    async def _send_message(self, row: OutboxMessage, intent: SendMessage) -> None:
+        parts = split_html(self._renderer.render(intent.text, intent.locale))
+        markup = _keyboard(self._renderer, intent) if intent.buttons else None
+        for index in range(row.parts_sent, len(parts)):
+            await self._limiter.acquire(row.chat_id)
+            is_last = index == len(parts) - 1
+            sent = await self._bot.send_message(
+                row.chat_id, parts[index], parse_mode="HTML", reply_markup=markup if is_last else None
+            )
+            async with self._uow_factory() as uow:
+                await uow.outbox.mark_part_sent(row.id, sent.message_id)
+                if is_last:
+                    await uow.outbox.finish(row.id, "sent", self._clock.now())
+                await uow.commit()
+            row.parts_sent = index + 1
+
+    async def _finish(self, row: OutboxMessage, status: str, error: str | None = None) -> None:
+        async with self._uow_factory() as uow:
+            await uow.outbox.finish(row.id, status, self._clock.now(), error)
+            await uow.commit()
+        if status == "failed":
+            log.warning("outbox row failed for good", extra={"row": row.id, "chat": row.chat_id, "reason": error})
+
+    async def _postpone_chat(self, row: OutboxMessage, seconds: float, error: str) -> None:
+        self._limiter.delay_chat(row.chat_id, seconds)
+        until = self._clock.now() + timedelta(seconds=seconds)
+        async with self._uow_factory() as uow:
+            await uow.outbox.retry_later(row.id, until, f"429: {error}", count_attempt=False)
+            await uow.outbox.delay_chat(row.chat_id, until)
+            await uow.commit()
+        log.info("rate limited by Telegram", extra={"chat": row.chat_id, "retry_after": seconds})
+
+    async def _retry_later(self, row: OutboxMessage, error: str) -> None:
+        async with self._uow_factory() as uow:
+            attempts = row.attempts + 1
+            if attempts >= self._retry.max_attempts:
+                await uow.outbox.finish(row.id, "failed", self._clock.now(), f"gave up after {attempts} attempts: {error}")
+            else:
+                when = self._clock.now() + timedelta(seconds=self._retry.delay(attempts))
+                await uow.outbox.retry_later(row.id, when, error)
+            await uow.commit()
+        log.warning("delivery will be retried", extra={"row": row.id, "chat": row.chat_id, "attempt": attempts, "error": error})
+
+    async def _bad_request(self, row: OutboxMessage, error: TelegramBadRequest) -> None:
+        text = error.message.lower()
+        if "message is not modified" in text:
+            await self._finish(row, "sent")
+        elif "chat not found" in text:
+            await self._finish(row, "failed", f"chat_not_found: {error.message}")
+        else:
+            log.error("Telegram refused an outbox row", extra={"row": row.id, "chat": row.chat_id, "error": error.message})
+            await self._finish(row, "failed", f"bad_request: {error.message}")
+
+
+def _keyboard(renderer: Renderer, intent: SendMessage) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=html.unescape(renderer.render(b.label, intent.locale)), callback_data=b.data)
+                for b in row
+            ]
+            for row in intent.buttons
+        ]
+    )
+

@@ -1,0 +1,35 @@
+"""Customer commands in the private chat: /start, /help, /language and the language buttons."""
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message
+
+from core.services import onboarding
+from core.storage.models import User
+from core.storage.uow import UnitOfWork
+
+router = Router(name="customer-commands")
+router.message.filter(F.chat.type == "private")
+router.callback_query.filter(F.message.chat.type == "private")
+
+
+@router.message(CommandStart())
+async def start_command(message: Message, uow: UnitOfWork, user: User) -> None:
+    await onboarding.start(uow, user)
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, uow: UnitOfWork, user: User) -> None:
+    await onboarding.show_help(uow, user)
+
+
+@router.message(Command("language"))
+async def language_command(message: Message, uow: UnitOfWork, user: User) -> None:
+    await onboarding.show_language_menu(uow, user)
+
+
+@router.callback_query(F.data.startswith(onboarding.LANGUAGE_CALLBACK_PREFIX))
+async def language_button(callback: CallbackQuery, uow: UnitOfWork, user: User) -> None:
+    choice = (callback.data or "").removeprefix(onboarding.LANGUAGE_CALLBACK_PREFIX)
+    await onboarding.press_language_button(uow, user, callback.id, choice)

@@ -1,0 +1,73 @@
+"""Babel gettext catalogs and rendering of core's Phrases into Telegram HTML."""
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from core.intents import ParamValue, Phrase
+from core.locale import SUPPORTED_LOCALES
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+log = logging.getLogger(__name__)
+
+
+def compile_if_stale(locales_dir: Path = LOCALES_DIR) -> None:
+    """Compile .po to .mo where the .mo is missing or older (a start without manage.py)."""
+    for po_path in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+
+
+class Catalogs:
+    def __init__(self, locales_dir: Path = LOCALES_DIR) -> None:
+        compile_if_stale(locales_dir)
+        self._translations = {
+            locale: Translations.load(str(locales_dir), [locale], domain=DOMAIN) for locale in SUPPORTED_LOCALES
+        }
+        for locale, translations in self._translations.items():
+            if not isinstance(translations, Translations):
+                raise FileNotFoundError(f"no compiled catalog for {locale} under {locales_dir}")
+
+    def gettext(self, locale: str, code: str) -> str:
+        text = self._translations[locale].gettext(code)
+        if text == code:
+            log.warning("missing translation", extra={"code": code, "locale": locale})
+        return text
+
+
+class Renderer:
+    """Phrase + locale -> Telegram HTML. User text is escaped; catalog text is trusted."""
+
+    def __init__(self, catalogs: Catalogs, timezone: str) -> None:
+        self._catalogs = catalogs
+        self._zone = ZoneInfo(timezone)
+        self._babel_locales = {locale: Locale.parse(locale) for locale in SUPPORTED_LOCALES}
+
+    def render(self, phrase: Phrase, locale: str) -> str:
+        template = self._catalogs.gettext(locale, phrase.code)
+        values = {name: self._value(value, locale) for name, value in phrase.params.items()}
+        return template.format_map(values)
+
+    def _value(self, value: ParamValue, locale: str) -> str:
+        if isinstance(value, Phrase):
+            return self.render(value, locale)
+        if isinstance(value, datetime):
+            return format_datetime(value.astimezone(self._zone), "medium", locale=self._babel_locales[locale])
+        if value is None:
+            return ""
+        return html.escape(str(value), quote=False)

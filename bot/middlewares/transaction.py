@@ -1,0 +1,100 @@
+"""One transaction per update: dedupe by update_id, effects and outbox rows commit together.
+
+Holds the transaction only; what the update means is the handlers' and services' business.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Awaitable, Callable
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject, Update
+from sqlalchemy.exc import IntegrityError
+
+from core.clock import Clock
+from core.locale import locale_for
+from core.services.accounts import Person, touch_user
+from core.services.onboarding import apologise_for_fault
+from core.storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger("kesu.updates")
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def _sender_and_chat(update: Update) -> tuple[Any, Any]:
+    event = update.event
+    user = getattr(event, "from_user", None)
+    chat = getattr(event, "chat", None)
+    if chat is None and getattr(event, "message", None) is not None:
+        chat = event.message.chat  # callback queries carry their chat on the message
+    return user, chat
+
+
+class UpdateTransaction(BaseMiddleware):
+    def __init__(self, uow_factory: UnitOfWorkFactory, default_locale: str, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._default_locale = default_locale
+        self._clock = clock
+
+    async def __call__(self, handler: Handler, update: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(update, Update)
+        started = time.perf_counter()
+        tg_user, chat = _sender_and_chat(update)
+        trace: dict[str, Any] = {"update_id": update.update_id, "chat": chat.id if chat else None, "handler": None}
+        data["trace"] = trace
+        outcome = "error"
+        try:
+            outcome = await self._handle(handler, update, data, tg_user, chat)
+        except Exception:
+            log.exception("update failed", extra=trace)
+            await self._record_failure(update, tg_user, chat)
+        finally:
+            trace["outcome"] = outcome
+            trace["ms"] = round((time.perf_counter() - started) * 1000, 1)
+            log.info("update", extra=trace)
+
+    async def _handle(self, handler: Handler, update: Update, data: dict[str, Any], tg_user: Any, chat: Any) -> str:
+        async with self._uow_factory() as uow:
+            if await uow.updates.seen(update.update_id):
+                return "duplicate"
+            user = None
+            if tg_user is not None and not tg_user.is_bot:
+                person = Person(tg_user.id, tg_user.first_name, tg_user.language_code)
+                user = await touch_user(uow, person, self._default_locale, private_chat=chat is not None and chat.type == "private")
+            data["uow"] = uow
+            data["user"] = user
+            result = await handler(update, data)
+            outcome = "unhandled" if result is UNHANDLED else "handled"
+            uow.updates.record(update.update_id, outcome, self._clock.now())
+            try:
+                await uow.commit()
+            except IntegrityError:
+                # Another instance committed the same update first.
+                return "duplicate"
+            return outcome
+
+    async def _record_failure(self, update: Update, tg_user: Any, chat: Any) -> None:
+        """Mark the update done (a retry would fail the same way) and apologise in private chats."""
+        async with self._uow_factory() as uow:
+            if await uow.updates.seen(update.update_id):
+                return
+            if tg_user is not None and chat is not None and chat.type == "private":
+                stored = await uow.users.get(tg_user.id)
+                locale = stored.locale if stored else locale_for(tg_user.language_code, self._default_locale)
+                await apologise_for_fault(uow, chat.id, locale)
+            uow.updates.record(update.update_id, "error", self._clock.now())
+            await uow.commit()
+
+
+class HandlerName(BaseMiddleware):
+    """Inner middleware: notes which handler took the update, for the log line."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        trace = data.get("trace")
+        handler_object = data.get("handler")
+        if trace is not None and handler_object is not None:
+            trace["handler"] = getattr(handler_object.callback, "__name__", str(handler_object.callback))
+        return await handler(event, data)

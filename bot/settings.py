@@ -1,0 +1,97 @@
+"""Deployment settings from the environment and a .env file."""
+from __future__ import annotations
+
+import re
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.locale import SUPPORTED_LOCALES
+
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr
+    handler_chat_id: int | None = None
+    database_url: str = "sqlite+aiosqlite:///./data/kesu.db"
+    telegram_api_base: str = "https://api.telegram.org"
+    timezone: str = "Asia/Shanghai"
+    default_locale: str = "en"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Outgoing message limits (Telegram: ~1/s per chat, 20/min per group, 30/s overall).
+    send_per_chat_per_second: float = Field(1.0, gt=0)
+    send_per_chat_burst: int = Field(3, ge=1)
+    send_per_group_per_minute: float = Field(20.0, gt=0)
+    send_per_group_burst: int = Field(5, ge=1)
+    send_global_per_second: float = Field(30.0, gt=0)
+    send_max_attempts: int = Field(12, ge=1)
+    send_backoff_cap_seconds: float = Field(300.0, gt=0)
+    # Long-poll wait per getUpdates call.
+    polling_timeout_seconds: int = Field(25, ge=0, le=50)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN.match(value.get_secret_value()):
+            raise ValueError("must look like 123456789:AA... (the token @BotFather gave you)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("telegram_api_base")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Asia/Shanghai") from None
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError("must be one of " + ", ".join(SUPPORTED_LOCALES))
+        return value
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or invalid; the message is one plain line for the operator."""
+
+
+NO_TOKEN_HELP = (
+    "BOT_TOKEN is not set. Create a bot with @BotFather in Telegram (send /newbot), "
+    "then put BOT_TOKEN=<the token> in a .env file next to run_bot.py or in the environment."
+)
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        if name == "BOT_TOKEN" and first["type"] == "missing":
+            raise ConfigurationError(NO_TOKEN_HELP) from None
+        reason = first["msg"].removeprefix("Value error, ")
+        raise ConfigurationError(
+            f"{name} is invalid: {reason}. Fix it in the environment or in .env (see README, Configuration)."
+        ) from None

@@ -1,0 +1,129 @@
+"""Repositories: queries over one session. They flush when they must, never commit."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.intents import Intent, encode_intent
+from core.storage.models import OutboxMessage, ProcessedUpdate, User
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, user_id: int) -> User | None:
+        return await self._session.get(User, user_id)
+
+    def add(self, user: User) -> None:
+        self._session.add(user)
+
+
+class ProcessedUpdateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def seen(self, update_id: int) -> bool:
+        return await self._session.get(ProcessedUpdate, update_id) is not None
+
+    def record(self, update_id: int, outcome: str, at: datetime) -> None:
+        self._session.add(ProcessedUpdate(update_id=update_id, outcome=outcome, processed_at=at))
+
+    async def prune_before(self, cutoff: datetime) -> int:
+        result = await self._session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff))
+        return result.rowcount or 0
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self.added = 0
+
+    def add(self, intent: Intent, now: datetime) -> OutboxMessage:
+        method, payload = encode_intent(intent)
+        row = OutboxMessage(
+            chat_id=intent.chat_id,
+            locale=intent.locale,
+            method=method,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            parts_sent=0,
+            sent_message_ids=[],
+            next_attempt_at=now,
+            created_at=now,
+        )
+        self._session.add(row)
+        self.added += 1
+        return row
+
+    async def get(self, row_id: int) -> OutboxMessage | None:
+        return await self._session.get(OutboxMessage, row_id)
+
+    async def pending_chats(self, limit: int) -> Sequence[tuple[int, datetime]]:
+        """Chats with pending rows and the earliest time their head row may go."""
+        head = (
+            select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("head_id"))
+            .where(OutboxMessage.status == "pending")
+            .group_by(OutboxMessage.chat_id)
+            .subquery()
+        )
+        query = (
+            select(OutboxMessage.chat_id, OutboxMessage.next_attempt_at)
+            .join(head, OutboxMessage.id == head.c.head_id)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        return [(chat_id, at) for chat_id, at in (await self._session.execute(query)).all()]
+
+    async def head_for_chat(self, chat_id: int) -> OutboxMessage | None:
+        """The oldest pending row of a chat: rows to one chat go strictly in order."""
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def count_by_status(self) -> dict[str, int]:
+        query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        return {status: count for status, count in (await self._session.execute(query)).all()}
+
+    async def mark_part_sent(self, row_id: int, message_id: int | None) -> None:
+        row = await self._session.get(OutboxMessage, row_id)
+        assert row is not None
+        row.parts_sent += 1
+        if message_id is not None:
+            row.sent_message_ids = [*row.sent_message_ids, message_id]
+
+    async def finish(self, row_id: int, status: str, at: datetime, error: str | None = None) -> None:
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(status=status, finished_at=at, last_error=error)
+        )
+
+    async def retry_later(self, row_id: int, at: datetime, error: str, count_attempt: bool = True) -> int:
+        row = await self._session.get(OutboxMessage, row_id)
+        assert row is not None
+        if count_attempt:
+            row.attempts += 1
+        row.next_attempt_at = at
+        row.last_error = error
+        return row.attempts
+
+    async def delay_chat(self, chat_id: int, until: datetime) -> None:
+        """Nothing more goes to this chat before `until` (a 429 names the chat, not the row)."""
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at < until,
+            )
+            .values(next_attempt_at=until)
+        )

@@ -1,0 +1,56 @@
+"""Unit of work: one transaction, the repositories on it, and what to do after commit."""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.clock import Clock
+from core.intents import Intent
+from core.storage.repositories import OutboxRepository, ProcessedUpdateRepository, UserRepository
+
+
+class UnitOfWork:
+    """`async with uow_factory() as uow: ...; await uow.commit()`; no commit means rollback."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        on_outbox_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.clock = clock
+        self._on_outbox_commit = on_outbox_commit
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self.session = self._sessions()
+        self.users = UserRepository(self.session)
+        self.updates = ProcessedUpdateRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def emit(self, *intents: Intent) -> None:
+        """Record outgoing messages; they are sent only if this transaction commits."""
+        now = self.clock.now()
+        for intent in intents:
+            self.outbox.add(intent, now)
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self.outbox.added and self._on_outbox_commit is not None:
+            self.outbox.added = 0
+            self._on_outbox_commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self.outbox.added = 0
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

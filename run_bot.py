@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+"""Start Kesu: settings -> storage -> dispatcher -> polling. See README for configuration."""
+from __future__ import annotations
+
+import asyncio
+import sys
+
+
+def main() -> int:
+    from bot.settings import ConfigurationError, load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+    from bot.app import run
+    from bot.logging_setup import configure_logging
+
+    configure_logging(settings.log_level, settings.bot_token.get_secret_value())
+    return asyncio.run(run(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

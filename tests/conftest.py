@@ -1,0 +1,83 @@
+"""Shared fixtures: a migrated database on SQLite always and on PostgreSQL when
+TEST_POSTGRES_URL is set (CI sets it)."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from core.clock import FrozenClock
+from core.storage.db import create_engine, session_factory
+from core.storage.migrate import migrate
+from core.storage.uow import UnitOfWork
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+async def _create_postgres_database() -> tuple[str, str]:
+    import asyncpg
+
+    admin = make_url(POSTGRES_URL)
+    name = f"kesu_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(
+        host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password, database=admin.database
+    )
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return admin.set(database=name).render_as_string(hide_password=False), name
+
+
+async def _drop_postgres_database(name: str) -> None:
+    import asyncpg
+
+    admin = make_url(POSTGRES_URL)
+    connection = await asyncpg.connect(
+        host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password, database=admin.database
+    )
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason="TEST_POSTGRES_URL not set")),
+    ]
+)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'kesu.db'}"
+        return
+    url, name = await _create_postgres_database()
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture
+async def engine(database_url: str):
+    engine = create_engine(database_url)
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def uow_factory(engine, clock):
+    sessions = session_factory(engine)
+    return lambda: UnitOfWork(sessions, clock)

@@ -1,0 +1,136 @@
+"""Storage on a real database: SQLite always, PostgreSQL when TEST_POSTGRES_URL is set."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from core.intents import Button, Phrase, SendMessage, decode_intent
+from core.services.accounts import Person, touch_user
+from core.storage.migrate import migrate
+from core.storage.models import Base
+
+
+async def test_migrations_match_the_models(engine) -> None:
+    async with engine.connect() as connection:
+        diff = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+        )
+    assert diff == []
+
+
+async def test_migrating_twice_is_a_no_op(engine) -> None:
+    await migrate(engine)
+    async with engine.connect() as connection:
+        version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+    assert version == "0001"
+
+
+async def test_sqlite_runs_in_wal_mode_with_busy_timeout(engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+        assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar_one() == 5000
+
+
+async def test_nothing_is_stored_without_commit(uow_factory) -> None:
+    async with uow_factory() as uow:
+        await touch_user(uow, Person(1, "Li", "zh-cn"), "en", private_chat=True)
+        uow.updates.record(10, "handled", uow.clock.now())
+        uow.emit(SendMessage(1, "zh_Hans", Phrase("help.text")))
+    async with uow_factory() as uow:
+        assert await uow.users.get(1) is None
+        assert not await uow.updates.seen(10)
+        assert await uow.outbox.head_for_chat(1) is None
+
+
+async def test_update_id_and_outbox_commit_together(uow_factory) -> None:
+    async with uow_factory() as uow:
+        user = await touch_user(uow, Person(2, "Chan", "zh-hk"), "en", private_chat=True)
+        uow.emit(SendMessage(2, user.locale, Phrase("start.greeting", name="<Chan>"), ((Button(Phrase("start.button.language"), "lang:menu"),),)))
+        uow.updates.record(11, "handled", uow.clock.now())
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.updates.seen(11)
+        stored = await uow.users.get(2)
+        assert stored is not None and stored.locale == "zh_Hant"
+        # zh-hk reads "zh" menus as zh_Hans, so its own menu is queued before the greeting
+        first = await uow.outbox.head_for_chat(2)
+        assert first is not None and first.method == "set_chat_commands"
+        await uow.outbox.finish(first.id, "sent", uow.clock.now())
+        await uow.commit()
+    async with uow_factory() as uow:
+        row = await uow.outbox.head_for_chat(2)
+        assert row is not None
+        intent = decode_intent(row.method, row.chat_id, row.locale, row.payload)
+        assert intent == SendMessage(2, "zh_Hant", Phrase("start.greeting", name="<Chan>"), ((Button(Phrase("start.button.language"), "lang:menu"),),))
+        assert row.created_at == uow.clock.now() and row.created_at.tzinfo is not None
+
+
+async def test_rows_of_one_chat_come_out_in_order_and_delays_hold_the_chat(uow_factory, clock) -> None:
+    async with uow_factory() as uow:
+        for n in range(3):
+            uow.emit(SendMessage(5, "en", Phrase("help.text", n=n)))
+        uow.emit(SendMessage(6, "en", Phrase("help.text")))
+        await uow.commit()
+    later = clock.now() + timedelta(seconds=30)
+    async with uow_factory() as uow:
+        head = await uow.outbox.head_for_chat(5)
+        assert head is not None and head.payload["text"]["params"] == {"n": 0}
+        await uow.outbox.retry_later(head.id, later, "429", count_attempt=False)
+        await uow.outbox.delay_chat(5, later)
+        await uow.commit()
+    async with uow_factory() as uow:
+        heads = dict(await uow.outbox.pending_chats(10))
+        assert heads == {6: clock.now(), 5: later}
+        assert (await uow.outbox.count_by_status()) == {"pending": 4}
+
+
+async def test_long_parts_are_recorded_one_by_one(uow_factory) -> None:
+    async with uow_factory() as uow:
+        row = uow.outbox.add(SendMessage(7, "en", Phrase("help.text")), uow.clock.now())
+        await uow.commit()
+        row_id = row.id
+    async with uow_factory() as uow:
+        await uow.outbox.mark_part_sent(row_id, 101)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.outbox.mark_part_sent(row_id, 102)
+        await uow.outbox.finish(row_id, "sent", uow.clock.now())
+        await uow.commit()
+    async with uow_factory() as uow:
+        row = await uow.outbox.get(row_id)
+        assert (row.parts_sent, row.sent_message_ids, row.status) == (2, [101, 102], "sent")
+        assert await uow.outbox.head_for_chat(7) is None
+
+
+async def test_changed_language_code_follows_until_the_user_chooses(uow_factory) -> None:
+    from core.services.accounts import choose_locale
+
+    async with uow_factory() as uow:
+        await touch_user(uow, Person(8, "Ann", "de"), "en", private_chat=True)
+        await uow.commit()
+    async with uow_factory() as uow:
+        user = await touch_user(uow, Person(8, "Ann", "zh-tw"), "en", private_chat=True)
+        assert user.locale == "zh_Hant"
+        await choose_locale(uow, user, "en")
+        await uow.commit()
+    async with uow_factory() as uow:
+        user = await touch_user(uow, Person(8, "Ann", "zh-cn"), "en", private_chat=True)
+        assert (user.locale, user.locale_chosen) == ("en", True)
+
+
+async def test_processed_updates_are_pruned_by_age(uow_factory, clock) -> None:
+    async with uow_factory() as uow:
+        uow.updates.record(1, "handled", clock.now() - timedelta(days=10))
+        uow.updates.record(2, "handled", clock.now())
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.updates.prune_before(clock.now() - timedelta(days=7)) == 1
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert not await uow.updates.seen(1) and await uow.updates.seen(2)
