@@ -99,7 +99,8 @@ def encode_phrase(phrase: Phrase) -> dict[str, Any]:
 
 
 def decode_phrase(data: dict[str, Any]) -> Phrase:
-    return Phrase(data["code"], **{k: _decode_value(v) for k, v in data["params"].items()})
+    code, params = data["code"], data["params"]
+    return Phrase(code, **{k: _decode_value(v) for k, v in params.items()})
 
 
 def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:

@@ -1,0 +1,29 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from core.intents import AnswerCallback, Button, Phrase, SendMessage, SetChatCommands, decode_intent, encode_intent
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        SendMessage(1, "en", Phrase("a", name="<x>", n=3, when=datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc), inner=Phrase("b", v="y"))),
+        SendMessage(-100, "zh_Hant", Phrase("a"), ((Button(Phrase("b"), "x:1"), Button(Phrase("c"), "x:2")),)),
+        AnswerCallback(1, "zh_Hans", "cb-1", Phrase("button.expired")),
+        AnswerCallback(1, "zh_Hans", "cb-2"),
+        SetChatCommands(5, "zh_Hant"),
+    ],
+)
+def test_intents_survive_the_outbox_json_round_trip(intent) -> None:
+    import json
+
+    method, payload = encode_intent(intent)
+    stored = json.loads(json.dumps(payload))
+    assert decode_intent(method, intent.chat_id, intent.locale, stored) == intent
+
+
+def test_callback_data_over_64_bytes_is_refused_before_it_reaches_telegram() -> None:
+    with pytest.raises(ValueError):
+        Button(Phrase("x"), "投" * 22)
+    assert Button(Phrase("x"), "a" * 64).data == "a" * 64
