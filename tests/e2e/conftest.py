@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from fake_telegram import FakeTelegramServer
+from tests.e2e.harness import TOKEN, BotProcess, bot_env
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def fake_server_factory() -> AsyncIterator[Callable[..., Awaitable[FakeTelegramServer]]]:
+    servers: list[FakeTelegramServer] = []
+
+    async def start(port: int = 0) -> FakeTelegramServer:
+        server = FakeTelegramServer(token=TOKEN, bot_username="kesu_test_bot")
+        await server.start(port=port)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        await server.stop()
+
+
+@pytest.fixture
+async def fake_server(fake_server_factory) -> FakeTelegramServer:
+    return await fake_server_factory()
+
+
+@dataclass
+class Running:
+    server: FakeTelegramServer
+    bot: BotProcess
+    database_url: str
+
+    async def restart(self, kill: bool = True) -> None:
+        """Stops the bot (SIGKILL by default) and starts it again on the same database."""
+        polls_before = self.getupdates_calls()
+        if kill:
+            self.bot.kill()
+        else:
+            self.bot.stop()
+        self.bot.start()
+        await self.server.wait_for(lambda: self.getupdates_calls() > polls_before, timeout=30)
+
+    def getupdates_calls(self) -> int:
+        return sum(1 for call in self.server.calls if call[0] == "getUpdates")
+
+
+@pytest.fixture
+async def kesu(fake_server: FakeTelegramServer, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Running]:
+    """The fake server and the real bot process polling it, on a fresh SQLite file."""
+    overrides = getattr(request, "param", {}) or {}
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'kesu.db'}"
+    bot = BotProcess(tmp_path, bot_env(fake_server.base_url, database_url, **overrides))
+    bot.start()
+    running = Running(fake_server, bot, database_url)
+    try:
+        await fake_server.wait_for(lambda: running.getupdates_calls() > 0, timeout=30)
+        yield running
+    finally:
+        if bot.process and bot.process.poll() is None:
+            bot.stop()
+        assert TOKEN not in bot.log_text(), "the bot token leaked into the log"

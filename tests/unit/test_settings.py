@@ -1,0 +1,55 @@
+import pytest
+
+from bot.settings import ConfigurationError, load_settings
+
+TOKEN = "123456:ABCdef_ghi-jkl"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("BOT_TOKEN", "HANDLER_CHAT_ID", "DATABASE_URL", "TELEGRAM_API_BASE", "TIMEZONE", "DEFAULT_LOCALE", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///./data/kesu.db"
+    assert settings.telegram_api_base == "https://api.telegram.org"
+    assert (settings.timezone, settings.default_locale, settings.log_level) == ("Asia/Shanghai", "en", "INFO")
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings)
+
+
+def test_dotenv_file_is_read(tmp_path) -> None:
+    (tmp_path / ".env").write_text(f"BOT_TOKEN={TOKEN}\nHANDLER_CHAT_ID=-1001234\nDEFAULT_LOCALE=zh_Hant\n")
+    settings = load_settings()
+    assert (settings.handler_chat_id, settings.default_locale) == (-1001234, "zh_Hant")
+
+
+def test_missing_token_explains_how_to_get_one() -> None:
+    with pytest.raises(ConfigurationError, match="@BotFather.*BOT_TOKEN=") as error:
+        load_settings()
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BOT_TOKEN", "not a token"),
+        ("HANDLER_CHAT_ID", "group"),
+        ("DATABASE_URL", "mysql://localhost/kesu"),
+        ("TELEGRAM_API_BASE", "ftp://example"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("DEFAULT_LOCALE", "fr"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_invalid_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as error:
+        load_settings()
+    message = str(error.value)
+    assert message.startswith(f"{name} is invalid:") and "\n" not in message
+    assert "not a token" not in message  # a bad token is not echoed either
