@@ -94,6 +94,7 @@ async def run(settings: Settings, clock: Clock | None = None) -> int:
                 per_group_per_minute=settings.send_per_group_per_minute,
                 per_group_burst=settings.send_per_group_burst,
                 global_per_second=settings.send_global_per_second,
+                global_burst=settings.send_global_burst,
             )
         )
         sender: OutboxSender | None = None

@@ -24,12 +24,15 @@ class Settings(BaseSettings):
     default_locale: str = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    # Outgoing message limits (Telegram: ~1/s per chat, 20/min per group, 30/s overall).
+    # Outgoing message limits. Any window of T seconds holds at most burst + rate * T
+    # messages, so the defaults stay within Telegram's ~1/s per chat, 20/min per group
+    # and 30/s overall.
     send_per_chat_per_second: float = Field(1.0, gt=0)
     send_per_chat_burst: int = Field(3, ge=1)
-    send_per_group_per_minute: float = Field(20.0, gt=0)
-    send_per_group_burst: int = Field(5, ge=1)
-    send_global_per_second: float = Field(30.0, gt=0)
+    send_per_group_per_minute: float = Field(17.0, gt=0)
+    send_per_group_burst: int = Field(3, ge=1)
+    send_global_per_second: float = Field(25.0, gt=0)
+    send_global_burst: int = Field(5, ge=1)
     send_max_attempts: int = Field(12, ge=1)
     send_backoff_cap_seconds: float = Field(300.0, gt=0)
     # Long-poll wait per getUpdates call.
