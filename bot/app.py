@@ -22,6 +22,7 @@ from bot.polling import InvalidToken, poll
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from core.locale import SUPPORTED_LOCALES, command_scope_language
+from core.services.housekeeping import prune_processed_updates
 from core.storage.db import create_engine, session_factory
 from core.storage.migrate import migrate
 from core.storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -71,6 +72,18 @@ async def register_commands(bot: Bot, renderer: Renderer, default_locale: str) -
         language = command_scope_language(locale)
         if language:
             await bot.set_my_commands(customer_commands(renderer, locale), scope=scope, language_code=language)
+
+
+async def housekeeping(uow_factory: UnitOfWorkFactory, stop: asyncio.Event, every_seconds: float = 3600) -> None:
+    while not stop.is_set():
+        try:
+            async with uow_factory() as uow:
+                removed = await prune_processed_updates(uow)
+            if removed:
+                log.info("pruned processed update ids", extra={"removed": removed})
+        except Exception:
+            log.exception("housekeeping failed")
+        await Backoff.wait(every_seconds, stop)
 
 
 async def run(settings: Settings, clock: Clock | None = None) -> int:
@@ -126,12 +139,15 @@ async def run(settings: Settings, clock: Clock | None = None) -> int:
         except Exception as error:  # the menu is cosmetic; polling retries on its own
             log.warning("could not register the command menu", extra={"error": f"{type(error).__name__}: {error}"})
 
-        sender_task = asyncio.create_task(sender.run(stop), name="outbox-sender")
+        workers = [
+            asyncio.create_task(sender.run(stop), name="outbox-sender"),
+            asyncio.create_task(housekeeping(uow_factory, stop), name="housekeeping"),
+        ]
         try:
             await poll(dispatcher, bot, stop, settings.polling_timeout_seconds, settings.telegram_api_base)
         finally:
             stop.set()
-            await sender_task
+            await asyncio.gather(*workers)
         return 0
     except InvalidToken:
         log.error("BOT_TOKEN was rejected by the Bot API (401 Unauthorized); check the token @BotFather gave you")
