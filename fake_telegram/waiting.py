@@ -68,7 +68,8 @@ class WaitingMixin:
                     for m in (chat.messages[-6:] if chat else [])]
             raise TimeoutError(
                 f"waited {timeout}s for {n} bot message(s) in chat {getattr(chat, 'id', chat_id)} after cursor "
-                f"{after}; got {len(got)}: {[_summary(m) for m in got]}. Last messages: {tail}. "
+                f"{after}; got {len(got)}: [{', '.join(_summary(m) for m in got)}]. "
+                f"Last messages: [{', '.join(tail)}]. "
                 f"Unconfirmed updates: {len(self.bot.queue)}. {self._recent_failures()}"
             ) from None
 
@@ -90,4 +91,4 @@ class WaitingMixin:
 
     def _recent_failures(self) -> str:
         failed = [f"{c.method} -> {c.outcome}" for c in self.calls if c.outcome not in ("ok", "pending")][-5:]
-        return f"Recent failed API calls: {failed}" if failed else "No failed API calls."
+        return f"Recent failed API calls: [{'; '.join(failed)}]" if failed else "No failed API calls."
