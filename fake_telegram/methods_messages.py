@@ -8,6 +8,7 @@ from .errors import NOT_MODIFIED, QUERY_INVALID, bad_request
 from .formatting import caption_fields, message_text
 from .groups import FakeGroup
 from .models import ChatState, public
+from .params import normalize
 from .registry import Ctx, method
 from .sending import find_chat, own_message, reply_markup, send_bot_message, writable_chat
 
@@ -58,7 +59,7 @@ def _apply_edit(ctx: Ctx, message: dict[str, Any], changes: dict[str, Any], repl
         message.pop(key, None)
     message.update(changes)
     message["edit_date"] = int(time.time())
-    message["_edits"].append({**changes, "_at": time.monotonic(), "_params": dict(ctx.p.raw)})
+    message["_edits"].append({**changes, "_at": time.monotonic(), "_params": normalize(ctx.p.raw)})
     ctx.server.notify()
 
 

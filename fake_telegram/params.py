@@ -45,6 +45,42 @@ async def read_request(request: web.Request) -> tuple[dict[str, Any], dict[str, 
     return params, uploads
 
 
+_INT_KEYS = {
+    "chat_id", "from_chat_id", "message_id", "message_thread_id", "user_id", "reply_to_message_id", "offset",
+    "limit", "timeout", "cache_time", "icon_color", "duration", "width", "height", "until_date",
+}
+_FLOAT_KEYS = {"latitude", "longitude"}
+_BOOL_KEYS = {
+    "disable_notification", "protect_content", "show_alert", "drop_pending_updates", "has_spoiler",
+    "allow_sending_without_reply", "disable_web_page_preview", "show_caption_above_media", "allow_paid_broadcast",
+}
+_JSON_KEYS = {
+    "reply_markup", "entities", "caption_entities", "reply_parameters", "link_preview_options", "commands", "scope",
+    "media", "allowed_updates", "menu_button", "message_ids", "reaction", "rights",
+}
+
+
+def normalize(raw: dict[str, Any]) -> dict[str, Any]:
+    """Parameters with native types whatever the encoding, so recorded calls compare the same way
+    for JSON bodies and for aiogram's form data (where every value is a string)."""
+    result = {}
+    for key, value in raw.items():
+        if isinstance(value, str):
+            try:
+                if key in _INT_KEYS and value.lstrip("-").isdigit():
+                    value = int(value)
+                elif key in _FLOAT_KEYS:
+                    value = float(value)
+                elif key in _BOOL_KEYS:
+                    value = value.lower() in ("true", "1")
+                elif key in _JSON_KEYS:
+                    value = json.loads(value)
+            except ValueError:
+                pass
+        result[key] = value
+    return result
+
+
 class Params:
     """Typed access to request parameters; form values arrive as strings, JSON ones as native types."""
 

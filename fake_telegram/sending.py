@@ -6,6 +6,7 @@ from typing import Any
 from .errors import BLOCKED, BUTTON_DATA_INVALID, CHAT_NOT_FOUND, ApiError, bad_request, forbidden
 from .groups import FakeGroup
 from .models import ChatState, PrivateChat
+from .params import normalize
 from .registry import Ctx
 
 _BUTTON_ACTIONS = (
@@ -119,7 +120,7 @@ def send_bot_message(ctx: Ctx, chat: ChatState, fields: dict[str, Any], **extra:
         fields["reply_markup"] = inline
     if ctx.p.bool("protect_content"):
         fields["has_protected_content"] = True
-    private = {"_params": dict(ctx.p.raw), **{f"_{k}": v for k, v in extra.items()}}
+    private = {"_params": normalize(ctx.p.raw), **{f"_{k}": v for k, v in extra.items()}}
     if raw is not None:
         private["_reply_markup"] = raw
     return ctx.server.record(

@@ -13,7 +13,7 @@ from .control import setup_control
 from .errors import SERVER_ERRORS, ApiError, not_found, too_many_requests, unauthorized
 from .faults import Fault, FaultsMixin
 from .methods_files import download_response
-from .params import Params, read_request
+from .params import Params, normalize, read_request
 from .registry import METHODS, Ctx
 from .state import Call, ServerState
 from .waiting import WaitingMixin
@@ -80,7 +80,8 @@ class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin):
         self.calls.append(call)
         try:
             raw, uploads = await read_request(request)
-            call.params = {**raw, **{k: f"<upload {u.filename!r}, {len(u.data)} bytes>" for k, u in uploads.items()}}
+            call.params = {**normalize(raw),
+                           **{k: f"<upload {u.filename!r}, {len(u.data)} bytes>" for k, u in uploads.items()}}
             self.notify()  # waiters may count calls that are still pending (long polls)
             bot = self.bots.get(token)
             if bot is None or self.unauthorized:

@@ -25,6 +25,10 @@ async def test_bot_methods(server, aiogram_bot: Bot) -> None:
     sent = await aiogram_bot.send_message(user.chat_id, "<b>Hi</b>", parse_mode="HTML",
                                           reply_markup=keyboard(("OK", "ok")))
     assert (sent.text, sent.entities[0].type, sent.from_user.is_bot) == ("Hi", "bold", True)
+    # aiogram sends form data; recorded parameters are typed the same as for JSON bodies.
+    params = server.calls[-1].params
+    assert params["chat_id"] == user.chat_id and params["reply_markup"]["inline_keyboard"][0][0]["text"] == "OK"
+    assert server.bot_messages(user.chat_id)[0]["_params"]["parse_mode"] == "HTML"
 
     update = user.press_button_text(sent.message_id, "OK")
     [fetched] = await aiogram_bot.get_updates(timeout=0)

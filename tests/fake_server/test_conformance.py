@@ -19,6 +19,7 @@ from .validation import aiogram_result, assert_no_api_kwargs, parse_update
 async def fetch(api, **params: Any) -> list[dict[str, Any]]:
     status, body = await api("getUpdates", **params)
     assert status == 200 and body["ok"] is True, body
+    aiogram_result(m.GetUpdates, body, None)
     return body["result"]
 
 
@@ -463,3 +464,40 @@ async def test_menu_button_webhook_and_misc_methods(server, api, aiogram_bot) ->
     assert aiogram_result(m.GetMyDescription, body, aiogram_bot).description == "Complaints desk"
     _, body = await api("getchatmember", chat_id=user.chat_id, user_id=user.id)  # names are case-insensitive
     assert body["ok"] is True
+
+
+async def test_remaining_methods(server, api, aiogram_bot) -> None:
+    user = server.create_user()
+    member = server.create_user()
+    group = server.create_group(title="Desk", forum=True, members={member: "creator"})
+    _, created = await api("createForumTopic", chat_id=group.id, name="T")
+    tid = created["result"]["message_thread_id"]
+    _, a = await api("sendMessage", chat_id=user.chat_id, text="a")
+    _, b = await api("sendMessage", chat_id=user.chat_id, text="b")
+    cases = [
+        (m.DeleteMessages, {"chat_id": user.chat_id,
+                            "message_ids": [a["result"]["message_id"], b["result"]["message_id"]]}, True),
+        (m.GetChatMemberCount, {"chat_id": group.id}, 2),
+        (m.PinChatMessage, {"chat_id": user.chat_id, "message_id": 1}, True),
+        (m.SetMessageReaction, {"chat_id": user.chat_id, "message_id": 1}, True),
+        (m.UnpinAllForumTopicMessages, {"chat_id": group.id, "message_thread_id": tid}, True),
+        (m.DeleteForumTopic, {"chat_id": group.id, "message_thread_id": tid}, True),
+        (m.SetMyName, {"name": "Kesu", "language_code": "en"}, True),
+        (m.SetMyShortDescription, {"short_description": "Complaints"}, True),
+        (m.SetMyDefaultAdministratorRights, {}, True),
+        (m.SetWebhook, {"url": "https://example.com/hook"}, True),
+        (m.DeleteWebhook, {}, True),
+        (m.LogOut, {}, True),
+        (m.Close, {}, True),
+    ]
+    for aiogram_method, params, expected in cases:
+        _, body = await api(aiogram_method.__api_method__, **params)
+        assert aiogram_result(aiogram_method, body, aiogram_bot) == expected, aiogram_method
+    assert server.bot_messages(user.chat_id) == [] and group.topics == []
+    _, body = await api("getChatAdministrators", chat_id=group.id)
+    admins = aiogram_result(m.GetChatAdministrators, body, aiogram_bot)
+    assert [a.status for a in admins] == ["creator", "administrator"]
+    _, body = await api("getMyName", language_code="en")
+    assert aiogram_result(m.GetMyName, body, aiogram_bot).name == "Kesu"
+    _, body = await api("getMyShortDescription")
+    assert aiogram_result(m.GetMyShortDescription, body, aiogram_bot).short_description == "Complaints"
