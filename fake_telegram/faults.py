@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import SERVER_ERRORS
-
 FAULT_KINDS = ("429", "500", "502", "503", "504", "drop", "timeout")
 
 
@@ -58,7 +56,3 @@ class FaultsMixin:
                 fault.remaining -= 1
                 return fault
         return None
-
-
-def server_error_description(kind: str) -> str:
-    return SERVER_ERRORS[int(kind)]

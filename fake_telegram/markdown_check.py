@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .html_check import EntityParseError
-from .text import byte_offset, sort_entities, utf16_len
+from .text import byte_offset, sort_entities
 
 _SPACES = " \t\r\n\v\f\0"
 _RESERVED = "_*[]()~`>#+-=|{}.!"
@@ -222,6 +222,3 @@ def parse_markdown(s: str) -> tuple[str, list[dict[str, Any]]]:
             entity["language"] = language
         entities.append(entity)
     return out.text(), sort_entities(entities)
-
-
-__all__ = ["parse_markdown_v2", "parse_markdown", "utf16_len"]

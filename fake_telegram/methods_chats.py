@@ -136,9 +136,6 @@ async def get_chat_menu_button(ctx: Ctx) -> dict[str, Any]:
     return ctx.bot.menu_buttons.get(chat_id) or ctx.bot.menu_buttons.get(None) or {"type": "commands"}
 
 
-_PROFILE = {"description": "description", "shortdescription": "short_description", "name": "name"}
-
-
 def _profile_handlers(suffix: str, field: str) -> None:
     async def setter(ctx: Ctx) -> bool:
         value = ctx.p.str(field) or ""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import BLOCKED, BUTTON_DATA_INVALID, CHAT_NOT_FOUND, ApiError, bad_request, forbidden
+from .errors import BLOCKED, BUTTON_DATA_INVALID, CHAT_NOT_FOUND, bad_request, forbidden
 from .groups import FakeGroup
 from .models import ChatState, PrivateChat
 from .params import normalize
@@ -48,7 +48,7 @@ def _check_inline_keyboard(markup: dict[str, Any]) -> dict[str, Any]:
     for row in rows:
         for button in row:
             if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+                raise bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
             actions = [key for key in _BUTTON_ACTIONS if key in button]
             if not actions:
                 raise bad_request("text buttons are unallowed in the inline keyboard")
@@ -136,6 +136,3 @@ def own_message(ctx: Ctx, chat: ChatState, message_id: int | None, missing: str)
     if not message["_from_bot"] or message["from"]["id"] != ctx.bot.id or message.get("_service"):
         raise bad_request("message can't be edited")
     return message
-
-
-__all__ = ["ApiError", "find_chat", "writable_chat", "send_bot_message", "own_message", "reply_markup"]

@@ -10,8 +10,15 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramConflictError, TelegramForbiddenError
 from aiogram.filters import CommandStart
-from aiogram.types import (BotCommand, BotCommandScopeChat, BufferedInputFile, CallbackQuery, InlineKeyboardButton,
-                           InlineKeyboardMarkup, Message)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from .conftest import TOKEN
 
@@ -101,7 +108,8 @@ async def test_dispatcher_polling_end_to_end(server) -> None:
 
     @dp.message(CommandStart())
     async def start(message: Message) -> None:
-        await message.answer(f"Hello, {message.from_user.first_name}!", reply_markup=keyboard(("File a complaint", "new")))
+        markup = keyboard(("File a complaint", "new"))
+        await message.answer(f"Hello, {message.from_user.first_name}!", reply_markup=markup)
 
     @dp.callback_query(F.data == "new")
     async def new(query: CallbackQuery) -> None:

@@ -9,8 +9,17 @@ import pytest
 import telegram
 from aiogram import methods as m
 from aiogram.enums import ContentType
-from aiogram.types import ChatFullInfo, ChatMemberAdministrator, ChatMemberBanned, ChatMemberLeft
-from aiogram.types import ChatMemberMember, ChatMemberOwner, File, ForumTopic, MenuButtonCommands
+from aiogram.types import (
+    ChatFullInfo,
+    ChatMemberAdministrator,
+    ChatMemberBanned,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberOwner,
+    File,
+    ForumTopic,
+    MenuButtonCommands,
+)
 
 from .conftest import TOKEN
 from .validation import aiogram_result, assert_no_api_kwargs, parse_update
@@ -183,7 +192,7 @@ async def test_get_me(api, aiogram_bot) -> None:
 
 SEND_MESSAGE_CASES = {
     "plain": ({"text": "Thanks, noted."}, "Thanks, noted.", []),
-    "html": ({"text": "<b>Ticket</b> &lt;42&gt; <a href=\"https://ex.com/t?a=1&amp;b=2\">open</a>", "parse_mode": "HTML"},
+    "html": ({"text": '<b>Ticket</b> &lt;42&gt; <a href="https://ex.com/t?a=1&amp;b=2">open</a>', "parse_mode": "HTML"},
              "Ticket <42> open", [("bold", "Ticket"), ("text_link", "open")]),
     "markdownv2": ({"text": "*Ticket* \\#42 _late_", "parse_mode": "MarkdownV2"},
                    "Ticket #42 late", [("bold", "Ticket"), ("italic", "late")]),

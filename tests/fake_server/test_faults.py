@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from aiogram.exceptions import (TelegramNetworkError, TelegramRetryAfter, TelegramServerError,
-                                TelegramUnauthorizedError)
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError, TelegramUnauthorizedError
 
 from .conftest import TOKEN
 
