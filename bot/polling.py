@@ -56,13 +56,24 @@ async def poll(dispatcher: Dispatcher, bot: Bot, stop: asyncio.Event, timeout_se
     offset: int | None = None
     backoff = Backoff(first=1.0, cap=60.0)
     while not stop.is_set():
-        try:
-            updates = await bot.get_updates(
+        request = asyncio.ensure_future(
+            bot.get_updates(
                 offset=offset,
                 timeout=timeout_seconds,
                 allowed_updates=ALLOWED_UPDATES,
                 request_timeout=timeout_seconds + 15,
             )
+        )
+        # A stop during the long poll ends it at once; a batch being handled is finished.
+        stop_waiter = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({request, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+        stop_waiter.cancel()
+        if not request.done():
+            request.cancel()
+            await asyncio.gather(request, return_exceptions=True)
+            return
+        try:
+            updates = request.result()
         except TelegramUnauthorizedError as error:
             raise InvalidToken(str(error)) from error
         except TelegramConflictError:

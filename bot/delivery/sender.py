@@ -116,6 +116,7 @@ class OutboxSender:
         return max(wait, 0.01)
 
     async def _drain_chat(self, chat_id: int) -> None:
+        row: OutboxMessage | None = None
         try:
             while True:
                 async with self._uow_factory() as uow:
@@ -123,11 +124,21 @@ class OutboxSender:
                 if row is None or row.next_attempt_at > self._clock.now():
                     return
                 await self._deliver(row)
-        except Exception:
+        except Exception as error:
             log.exception("delivery to chat failed unexpectedly", extra={"chat": chat_id})
+            await self._back_off_after_fault(row, error)
         finally:
             self._chat_tasks.pop(chat_id, None)
             self.wake()
+
+    async def _back_off_after_fault(self, row: OutboxMessage | None, error: Exception) -> None:
+        """An unexpected fault (a bug, the database away) must not spin: push the row back."""
+        try:
+            if row is not None:
+                await self._retry_later(row, f"{type(error).__name__}: {error}")
+        except Exception:
+            log.exception("could not postpone the row; pausing the chat", extra={"chat": row.chat_id if row else None})
+            await asyncio.sleep(self._idle_recheck)
 
     async def _deliver(self, row: OutboxMessage) -> None:
         intent = decode_intent(row.method, row.chat_id, row.locale, row.payload)

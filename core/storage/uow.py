@@ -31,10 +31,9 @@ class UnitOfWork:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back what was not committed and detaches rows with their loaded
+        # values intact (a rollback() would expire them), so callers may still read them.
+        await self.session.close()
 
     def emit(self, *intents: Intent) -> None:
         """Record outgoing messages; they are sent only if this transaction commits."""
