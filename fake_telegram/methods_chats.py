@@ -19,6 +19,14 @@ _ADMIN_RIGHTS = {
     "can_delete_stories": False, "can_send_welcome_messages": False, "can_pin_messages": True,
     "can_manage_topics": True,
 }
+_RESTRICTED = {
+    "is_member": True, "can_send_messages": False, "can_send_audios": False, "can_send_documents": False,
+    "can_send_photos": False, "can_send_videos": False, "can_send_video_notes": False,
+    "can_send_voice_notes": False, "can_send_polls": False, "can_send_other_messages": False,
+    "can_add_web_page_previews": False, "can_react_to_messages": False, "can_edit_tag": False,
+    "can_change_info": False, "can_invite_users": False, "can_pin_messages": False, "can_manage_topics": False,
+    "until_date": 0,
+}
 
 
 def member_dict(status: str, user: dict[str, Any]) -> dict[str, Any]:
@@ -26,6 +34,8 @@ def member_dict(status: str, user: dict[str, Any]) -> dict[str, Any]:
         return {"status": status, "user": user, "is_anonymous": False}
     if status == "administrator":
         return {"status": status, "user": user, **_ADMIN_RIGHTS}
+    if status == "restricted":  # muted: still a member, may not post
+        return {"status": status, "user": user, **_RESTRICTED}
     if status == "kicked":
         return {"status": status, "user": user, "until_date": 0}
     return {"status": status, "user": user}

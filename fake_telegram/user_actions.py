@@ -30,8 +30,9 @@ def command_fields(command: str) -> dict[str, Any]:
 
 def _check_can_post(user: FakeUser, chat: ChatState, thread_id: int | None) -> None:
     if isinstance(chat, FakeGroup):
-        if chat.status_of(user.id) in ("left", "kicked"):
-            raise PermissionError(f"{user!r} is not a member of {chat!r}; use group.add_member() first")
+        status = chat.status_of(user.id)
+        if status in ("left", "kicked", "restricted"):
+            raise PermissionError(f"{user!r} can't post in {chat!r} (status {status!r}); use group.add_member()")
         if thread_id is not None and (not chat.forum or thread_id not in chat.topic_map):
             raise LookupError(f"no topic {thread_id} in {chat!r}; topics: {[t.name for t in chat.topics]}")
     elif chat is not user.chat:

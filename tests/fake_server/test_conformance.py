@@ -16,6 +16,7 @@ from aiogram.types import (
     ChatMemberLeft,
     ChatMemberMember,
     ChatMemberOwner,
+    ChatMemberRestricted,
     File,
     ForumTopic,
     MenuButtonCommands,
@@ -391,10 +392,10 @@ async def test_get_chat(server, api, aiogram_bot, ptb_bot) -> None:
 
 async def test_get_chat_member_statuses(server, api, aiogram_bot, ptb_bot) -> None:
     users = {status: server.create_user(first_name=status) for status in
-             ("creator", "administrator", "member", "left", "kicked")}
+             ("creator", "administrator", "member", "restricted", "left", "kicked")}
     group = server.create_group(title="G", members={u: s for s, u in users.items() if s != "left"})
     expected = {"creator": ChatMemberOwner, "administrator": ChatMemberAdministrator, "member": ChatMemberMember,
-                "left": ChatMemberLeft, "kicked": ChatMemberBanned}
+                "restricted": ChatMemberRestricted, "left": ChatMemberLeft, "kicked": ChatMemberBanned}
     for status, user in users.items():
         _, body = await api("getChatMember", chat_id=group.id, user_id=user.id)
         member = aiogram_result(m.GetChatMember, body, aiogram_bot)

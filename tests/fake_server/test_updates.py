@@ -129,3 +129,13 @@ async def test_second_bot_has_its_own_queue(server, api) -> None:
     assert body["result"] == [theirs]
     _, me = await api("getMe", _token=other.token)
     assert me["result"]["username"] == "other_bot" and me["result"]["id"] == 654321
+
+
+async def test_restart_on_the_same_port_keeps_state(server, api) -> None:
+    user = server.create_user()
+    update = user.send_text("queued during the outage")
+    port = server.port
+    await server.stop()
+    await server.start(port=port)
+    assert server.base_url == f"http://127.0.0.1:{port}"
+    assert await fetch(api) == [update]
