@@ -13,7 +13,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from core.intents import ParamValue, Phrase
+from core.intents import Lines, Localized, ParamValue, Phrase
 from core.locale import SUPPORTED_LOCALES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -63,9 +63,17 @@ class Renderer:
         values = {name: self._value(value, locale) for name, value in phrase.params.items()}
         return template.format_map(values)
 
+    def render_label(self, label: Phrase | Localized, locale: str) -> str:
+        """Button labels are plain text, not HTML."""
+        return html.unescape(self._value(label, locale))
+
     def _value(self, value: ParamValue, locale: str) -> str:
         if isinstance(value, Phrase):
             return self.render(value, locale)
+        if isinstance(value, Localized):
+            return html.escape(value.texts.get(locale) or value.texts.get("en", ""), quote=False)
+        if isinstance(value, Lines):
+            return "\n".join(self._value(item, locale) for item in value.items)
         if isinstance(value, datetime):
             return format_datetime(value.astimezone(self._zone), "medium", locale=self._babel_locales[locale])
         if value is None:

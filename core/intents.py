@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Union
 
-ParamValue = Union[str, int, float, "Phrase", datetime, None]
+ParamValue = Union[str, int, float, "Phrase", "Localized", "Lines", datetime, None]
 
 
 class Phrase:
@@ -33,11 +33,41 @@ class Phrase:
         return f"Phrase({self.code!r}, **{self.params!r})"
 
 
+class Localized:
+    """A text the deployment gave in every locale (a category label, a field prompt)."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = dict(texts)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Localized) and self.texts == other.texts
+
+    def __repr__(self) -> str:
+        return f"Localized({self.texts!r})"
+
+
+class Lines:
+    """Several parameters shown one per line (an empty tuple renders as nothing)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: "list[ParamValue] | tuple[ParamValue, ...]") -> None:
+        self.items = tuple(items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Lines) and self.items == other.items
+
+    def __repr__(self) -> str:
+        return f"Lines({self.items!r})"
+
+
 @dataclass(frozen=True)
 class Button:
     """An inline button: a label and the callback data it sends back (<= 64 bytes)."""
 
-    label: Phrase
+    label: "Phrase | Localized"
     data: str
 
     def __post_init__(self) -> None:
@@ -51,6 +81,10 @@ class SendMessage:
     locale: str
     text: Phrase
     buttons: tuple[tuple[Button, ...], ...] = ()
+    # A reply-keyboard button that shares the user's phone number (instead of buttons).
+    contact_button: Phrase | None = None
+    # Removes a reply keyboard shown earlier.
+    remove_keyboard: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +113,10 @@ Intent = Union[SendMessage, AnswerCallback, SetChatCommands]
 def _encode_value(value: ParamValue) -> Any:
     if isinstance(value, Phrase):
         return {"$phrase": encode_phrase(value)}
+    if isinstance(value, Localized):
+        return {"$localized": value.texts}
+    if isinstance(value, Lines):
+        return {"$lines": [_encode_value(item) for item in value.items]}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     return value
@@ -90,6 +128,10 @@ def _decode_value(value: Any) -> ParamValue:
             return decode_phrase(value["$phrase"])
         if "$datetime" in value:
             return datetime.fromisoformat(value["$datetime"])
+        if "$localized" in value:
+            return Localized(value["$localized"])
+        if "$lines" in value:
+            return Lines([_decode_value(item) for item in value["$lines"]])
         raise ValueError(f"unknown parameter encoding {value!r}")
     return value
 
@@ -108,7 +150,9 @@ def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:
     if isinstance(intent, SendMessage):
         return "send_message", {
             "text": encode_phrase(intent.text),
-            "buttons": [[{"label": encode_phrase(b.label), "data": b.data} for b in row] for row in intent.buttons],
+            "buttons": [[{"label": _encode_value(b.label), "data": b.data} for b in row] for row in intent.buttons],
+            "contact_button": encode_phrase(intent.contact_button) if intent.contact_button else None,
+            "remove_keyboard": intent.remove_keyboard,
         }
     if isinstance(intent, AnswerCallback):
         return "answer_callback", {
@@ -123,9 +167,17 @@ def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:
 def decode_intent(method: str, chat_id: int, locale: str, payload: dict[str, Any]) -> Intent:
     if method == "send_message":
         buttons = tuple(
-            tuple(Button(decode_phrase(b["label"]), b["data"]) for b in row) for row in payload["buttons"]
+            tuple(Button(_decode_value(b["label"]), b["data"]) for b in row) for row in payload["buttons"]  # type: ignore[arg-type]
         )
-        return SendMessage(chat_id, locale, decode_phrase(payload["text"]), buttons)
+        contact = payload.get("contact_button")
+        return SendMessage(
+            chat_id,
+            locale,
+            decode_phrase(payload["text"]),
+            buttons,
+            contact_button=decode_phrase(contact) if contact else None,
+            remove_keyboard=payload.get("remove_keyboard", False),
+        )
     if method == "answer_callback":
         text = payload["text"]
         return AnswerCallback(chat_id, locale, payload["callback_query_id"], decode_phrase(text) if text else None)

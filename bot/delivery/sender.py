@@ -22,7 +22,14 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot.backoff import jittered_delay
 from bot.delivery.commands_menu import customer_commands
@@ -165,7 +172,7 @@ class OutboxSender:
 
     async def _send_message(self, row: OutboxMessage, intent: SendMessage) -> None:
         parts = split_html(self._renderer.render(intent.text, intent.locale))
-        markup = _keyboard(self._renderer, intent) if intent.buttons else None
+        markup = _markup(self._renderer, intent)
         for index in range(row.parts_sent, len(parts)):
             await self._limiter.acquire(row.chat_id)
             is_last = index == len(parts) - 1
@@ -217,14 +224,17 @@ class OutboxSender:
             await self._finish(row, "failed", f"bad_request: {error.message}")
 
 
-def _keyboard(renderer: Renderer, intent: SendMessage) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(text=html.unescape(renderer.render(b.label, intent.locale)), callback_data=b.data)
-                for b in row
+def _markup(renderer: Renderer, intent: SendMessage) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    if intent.buttons:
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=renderer.render_label(b.label, intent.locale), callback_data=b.data) for b in row]
+                for row in intent.buttons
             ]
-            for row in intent.buttons
-        ]
-    )
-
+        )
+    if intent.contact_button:
+        button = KeyboardButton(text=renderer.render_label(intent.contact_button, intent.locale), request_contact=True)
+        return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
+    if intent.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None

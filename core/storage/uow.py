@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.intents import Intent
+from core.storage.case_repositories import CaseRepository, DraftRepository
 from core.storage.repositories import OutboxRepository, ProcessedUpdateRepository, UserRepository
 
 
@@ -28,6 +29,8 @@ class UnitOfWork:
         self.users = UserRepository(self.session)
         self.updates = ProcessedUpdateRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.drafts = DraftRepository(self.session)
+        self.cases = CaseRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

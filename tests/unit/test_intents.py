@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core.intents import AnswerCallback, Button, Phrase, SendMessage, SetChatCommands, decode_intent, encode_intent
+from core.intents import AnswerCallback, Button, Lines, Localized, Phrase, SendMessage, SetChatCommands, decode_intent, encode_intent
 
 
 @pytest.mark.parametrize(
@@ -13,6 +13,10 @@ from core.intents import AnswerCallback, Button, Phrase, SendMessage, SetChatCom
         AnswerCallback(1, "zh_Hans", "cb-1", Phrase("button.expired")),
         AnswerCallback(1, "zh_Hans", "cb-2"),
         SetChatCommands(5, "zh_Hant"),
+        SendMessage(1, "en", Phrase("a", rows=Lines([Phrase("b", v="<1>"), Localized({"en": "x", "zh_Hans": "y", "zh_Hant": "z"})]))),
+        SendMessage(1, "en", Phrase("a"), ((Button(Localized({"en": "Refund", "zh_Hans": "退款", "zh_Hant": "退款"}), "i:1:res:refund"),),)),
+        SendMessage(1, "zh_Hant", Phrase("a"), contact_button=Phrase("b")),
+        SendMessage(1, "zh_Hant", Phrase("a"), remove_keyboard=True),
     ],
 )
 def test_intents_survive_the_outbox_json_round_trip(intent) -> None:
