@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 import logging
 import signal
 
@@ -15,14 +16,17 @@ from bot.backoff import Backoff
 from bot.delivery.commands_menu import customer_commands
 from bot.delivery.limits import RateLimits, SendRateLimiter
 from bot.delivery.sender import OutboxSender, RetryPolicy
-from bot.handlers import commands, fallback
+from bot.handlers import commands, fallback, intake
 from bot.i18n import Catalogs, Renderer
 from bot.middlewares.transaction import HandlerName, UpdateTransaction
 from bot.polling import InvalidToken, poll
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
+from core.domain.business_calendar import BusinessCalendar
+from core.domain.deployment import DeploymentConfig
 from core.locale import SUPPORTED_LOCALES, command_scope_language
 from core.services.housekeeping import prune_processed_updates
+from core.services.intake import IntakeContext
 from core.storage.db import create_engine, session_factory
 from core.storage.migrate import migrate
 from core.storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -32,13 +36,29 @@ log = logging.getLogger("kesu")
 EXIT_CONFIG = 2
 
 
-def build_dispatcher(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock) -> Dispatcher:
-    dispatcher = Dispatcher()
+def intake_context(settings: Settings, deployment: DeploymentConfig) -> IntakeContext:
+    # The current year must have official holiday data (checked now); later years fall back
+    # to the library's rule-based estimate, with a warning, until it publishes them.
+    this_year = datetime.now(timezone.utc).year
+    calendar = BusinessCalendar(settings.holiday_region, settings.timezone, years=range(this_year, this_year + 1))
+    return IntakeContext(
+        config=deployment.intake,
+        timezone=settings.timezone,
+        # PROCESS.md §3: a received case is acknowledged within one business hour.
+        first_response_due=lambda filed_at: calendar.add_business_hours(filed_at, 1),
+    )
+
+
+def build_dispatcher(
+    settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock, deployment: DeploymentConfig
+) -> Dispatcher:
+    # Workflow data reaches handlers by parameter name ("intake").
+    dispatcher = Dispatcher(intake=intake_context(settings, deployment))
     dispatcher.update.outer_middleware(UpdateTransaction(uow_factory, settings.default_locale, clock))
     for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
         observer.middleware(HandlerName())
     # Fixed order; the catch-all comes last.
-    dispatcher.include_routers(commands.router, fallback.router)
+    dispatcher.include_routers(commands.router, intake.router, fallback.router)
     return dispatcher
 
 
@@ -86,7 +106,7 @@ async def housekeeping(uow_factory: UnitOfWorkFactory, stop: asyncio.Event, ever
         await Backoff.wait(every_seconds, stop)
 
 
-async def run(settings: Settings, clock: Clock | None = None) -> int:
+async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | None = None) -> int:
     """Run until SIGINT/SIGTERM; returns the process exit code."""
     clock = clock or SystemClock()
     stop = asyncio.Event()
@@ -123,7 +143,7 @@ async def run(settings: Settings, clock: Clock | None = None) -> int:
             clock,
             RetryPolicy(max_attempts=settings.send_max_attempts, backoff_cap_seconds=settings.send_backoff_cap_seconds),
         )
-        dispatcher = build_dispatcher(settings, uow_factory, clock)
+        dispatcher = build_dispatcher(settings, uow_factory, clock, deployment)
 
         me = await wait_for_bot_api(bot, settings, stop)
         if me is None:

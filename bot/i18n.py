@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -75,7 +75,9 @@ class Renderer:
         if isinstance(value, Lines):
             return "\n".join(self._value(item, locale) for item in value.items)
         if isinstance(value, datetime):
-            return format_datetime(value.astimezone(self._zone), "medium", locale=self._babel_locales[locale])
+            # Date, weekday and minutes: the seconds of a deadline mean nothing to a reader.
+            local, babel_locale = value.astimezone(self._zone), self._babel_locales[locale]
+            return f"{format_skeleton('yMMMEd', local, locale=babel_locale)} {format_skeleton('Hm', local, locale=babel_locale)}"
         if value is None:
             return ""
         return html.escape(str(value), quote=False)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +24,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     default_locale: str = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The deployment's TOML file (categories, reference fields...); see kesu.example.toml.
+    config_file: Path | None = None
+    # Whose public holidays and adjusted working days count for business time.
+    holiday_region: Literal["CN", "HK", "TW"] = "CN"
 
     # Outgoing message limits. Any window of T seconds holds at most burst + rate * T
     # messages, so the defaults stay within Telegram's ~1/s per chat, 20/min per group

@@ -8,9 +8,12 @@ from core.intents import Phrase
 
 # Customer commands in the private chat, in menu order.
 CUSTOMER_COMMANDS: tuple[tuple[str, Phrase], ...] = (
-    ("start", Phrase("commands.start")),
-    ("help", Phrase("commands.help")),
+    ("new", Phrase("commands.new")),
+    ("status", Phrase("commands.status")),
+    ("cancel", Phrase("commands.cancel")),
     ("language", Phrase("commands.language")),
+    ("help", Phrase("commands.help")),
+    ("start", Phrase("commands.start")),
 )
 
 

@@ -6,6 +6,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from core.services import onboarding
+from core.services.intake import Intake, IntakeContext
 from core.storage.models import User
 from core.storage.uow import UnitOfWork
 
@@ -15,8 +16,13 @@ router.callback_query.filter(F.message.chat.type == "private")
 
 
 @router.message(CommandStart())
-async def start_command(message: Message, uow: UnitOfWork, user: User) -> None:
-    await onboarding.start(uow, user)
+async def start_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    dialog = Intake(uow, user, intake)
+    has_cases = bool(await uow.cases.for_customer(user.id, limit=1))
+    open_draft = await dialog.has_open_draft()
+    await onboarding.start(uow, user, returning=has_cases and not open_draft)
+    if open_draft or not has_cases:
+        await dialog.start()
 
 
 @router.message(Command("help"))

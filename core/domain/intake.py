@@ -6,6 +6,7 @@ state and answers are plain data stored in a row after every step.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -144,7 +145,9 @@ class Draft:
 
     @classmethod
     def from_data(cls, state: str, data: dict[str, Any]) -> "Draft":
-        values = dict(data)
+        # A deep copy: the row's JSON must not change under SQLAlchemy's feet, or the
+        # change goes unnoticed and is never written.
+        values = copy.deepcopy(dict(data))
         values["evidence"] = [Evidence(**e) for e in values.get("evidence", [])]
         return cls(state=Step(state), **values)
 

@@ -8,6 +8,8 @@ from core.storage.models import User
 from core.storage.uow import UnitOfWork
 
 LANGUAGE_CALLBACK_PREFIX = "lang:"
+# Handled by the intake dialog: starts a new complaint whatever step the customer is at.
+NEW_COMPLAINT_CALLBACK = "i:0:new"
 # Literal ids so the catalog extractor sees every one of them.
 LANGUAGE_NAMES = {
     "zh_Hans": Phrase("language.name.zh_Hans"),
@@ -22,15 +24,20 @@ def language_buttons() -> tuple[tuple[Button, ...], ...]:
     )
 
 
-async def start(uow: UnitOfWork, user: User) -> None:
-    uow.emit(
-        SendMessage(
-            chat_id=user.id,
-            locale=user.locale,
-            text=Phrase("start.greeting", name=user.first_name),
-            buttons=((Button(Phrase("start.button.language"), LANGUAGE_CALLBACK_PREFIX + "menu"),),),
+async def start(uow: UnitOfWork, user: User, returning: bool) -> None:
+    """The greeting; a returning customer also gets a button for a new complaint."""
+    language = (Button(Phrase("start.button.language"), LANGUAGE_CALLBACK_PREFIX + "menu"),)
+    if returning:
+        uow.emit(
+            SendMessage(
+                user.id,
+                user.locale,
+                Phrase("start.greeting_returning", name=user.first_name),
+                ((Button(Phrase("start.button.new"), NEW_COMPLAINT_CALLBACK),), language),
+            )
         )
-    )
+        return
+    uow.emit(SendMessage(user.id, user.locale, Phrase("start.greeting", name=user.first_name), (language,)))
 
 
 async def show_help(uow: UnitOfWork, user: User) -> None:

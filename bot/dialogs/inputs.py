@@ -1,0 +1,31 @@
+"""Which Telegram inputs the intake dialog accepts, and how they become domain values.
+
+Every step accepts: text (its answer, or a typed button word), evidence (kept with the
+complaint at any step), a shared contact (the phone number). Anything else gets a polite
+answer and the current prompt again.
+"""
+from __future__ import annotations
+
+from aiogram.types import Message
+
+from core.domain.intake import Evidence
+
+EVIDENCE_KINDS = ("photo", "document", "voice", "video", "video_note", "audio")
+
+
+def evidence_from(message: Message) -> Evidence | None:
+    if message.photo:
+        largest = message.photo[-1]
+        return Evidence("photo", largest.file_id, largest.file_unique_id, message.message_id, message.caption)
+    for kind in EVIDENCE_KINDS[1:]:
+        media = getattr(message, kind)
+        if media is not None:
+            return Evidence(
+                kind, media.file_id, media.file_unique_id, message.message_id, message.caption, getattr(media, "file_name", None)
+            )
+    return None
+
+
+def command_argument(text: str | None) -> str | None:
+    parts = (text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 and parts[1].strip() else None

@@ -1,0 +1,71 @@
+"""Private-chat intake: thin handlers that hand each input to the Intake use-cases."""
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.dialogs.inputs import command_argument, evidence_from
+from core.services.intake import Intake, IntakeContext
+from core.services.intake_prompts import CALLBACK_PREFIX
+from core.services.status import show_status
+from core.storage.models import User
+from core.storage.uow import UnitOfWork
+
+router = Router(name="intake")
+router.message.filter(F.chat.type == "private")
+router.edited_message.filter(F.chat.type == "private")
+router.callback_query.filter(F.message.chat.type == "private")
+
+
+@router.message(Command("new"))
+async def new_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    await Intake(uow, user, intake).start()
+
+
+@router.message(Command("cancel"))
+async def cancel_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    await Intake(uow, user, intake).cancel_command()
+
+
+@router.message(Command("status"))
+async def status_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    await show_status(uow, user, intake.config, intake.next_due, command_argument(message.text))
+
+
+@router.message(F.text.startswith("/"))
+async def other_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    await Intake(uow, user, intake).unexpected_command()
+
+
+@router.message(F.text)
+async def text_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    await Intake(uow, user, intake).text(message.message_id, message.text or "")
+
+
+@router.message(F.contact)
+async def contact_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    assert message.contact is not None
+    await Intake(uow, user, intake).contact(message.contact.phone_number)
+
+
+@router.message(F.func(lambda message: evidence_from(message) is not None))
+async def evidence_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    evidence = evidence_from(message)
+    assert evidence is not None
+    await Intake(uow, user, intake).media(evidence)
+
+
+@router.message()
+async def unsupported_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    await Intake(uow, user, intake).unsupported()
+
+
+@router.edited_message(F.text)
+async def edited_text(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    await Intake(uow, user, intake).edited(message.message_id, message.text or "")
+
+
+@router.callback_query(F.data.startswith(CALLBACK_PREFIX + ":"))
+async def intake_button(callback: CallbackQuery, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    await Intake(uow, user, intake).press(callback.id, callback.data or "")
