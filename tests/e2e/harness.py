@@ -98,6 +98,9 @@ def bot_env(api_base: str, database_url: str, **overrides: str) -> dict[str, str
         "POLLING_TIMEOUT_SECONDS": "5",
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
+        # Conversations in tests are quick; the rate-limit test sets Telegram's real figures.
+        "SEND_PER_CHAT_PER_SECOND": "50",
+        "SEND_PER_CHAT_BURST": "20",
     }
     env.update(overrides)
     return env
