@@ -57,6 +57,8 @@ class RetryPolicy:
 
 
 class OutboxSender:
+    CHAT_BATCH = 20
+
     def __init__(
         self,
         bot: Bot,
@@ -127,10 +129,14 @@ class OutboxSender:
         try:
             while True:
                 async with self._uow_factory() as uow:
-                    row = await uow.outbox.head_for_chat(chat_id)
-                if row is None or row.next_attempt_at > self._clock.now():
+                    rows = await uow.outbox.pending_for_chat(chat_id, limit=self.CHAT_BATCH)
+                for row in rows:
+                    if row.next_attempt_at > self._clock.now():
+                        return
+                    if not await self._deliver(row):
+                        return  # postponed: the rows behind it wait too
+                if len(rows) < self.CHAT_BATCH:
                     return
-                await self._deliver(row)
         except Exception as error:
             log.exception("delivery to chat failed unexpectedly", extra={"chat": chat_id})
             await self._back_off_after_fault(row, error)
@@ -147,7 +153,8 @@ class OutboxSender:
             log.exception("could not postpone the row; pausing the chat", extra={"chat": row.chat_id if row else None})
             await asyncio.sleep(self._idle_recheck)
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, row: OutboxMessage) -> bool:
+        """Sends one row; False when it was postponed (a 429 or a retry later)."""
         intent = decode_intent(row.method, row.chat_id, row.locale, row.payload)
         try:
             if isinstance(intent, SendMessage):
@@ -161,14 +168,17 @@ class OutboxSender:
                     customer_commands(self._renderer, intent.locale), scope=BotCommandScopeChat(chat_id=intent.chat_id)
                 )
                 await self._finish(row, "sent")
+            return True
         except TelegramRetryAfter as error:
             await self._postpone_chat(row, error.retry_after, error.message)
+            return False
         except TRANSIENT as error:
-            await self._retry_later(row, f"{type(error).__name__}: {error}")
+            return await self._retry_later(row, f"{type(error).__name__}: {error}")
         except TelegramForbiddenError as error:
             await self._finish(row, "failed", f"blocked: {error.message}")
         except TelegramBadRequest as error:
             await self._bad_request(row, error)
+        return True
 
     async def _send_message(self, row: OutboxMessage, intent: SendMessage) -> None:
         parts = split_html(self._renderer.render(intent.text, intent.locale))
@@ -180,11 +190,8 @@ class OutboxSender:
                 row.chat_id, parts[index], parse_mode="HTML", reply_markup=markup if is_last else None
             )
             async with self._uow_factory() as uow:
-                await uow.outbox.mark_part_sent(row.id, sent.message_id)
-                if is_last:
-                    await uow.outbox.finish(row.id, "sent", self._clock.now())
+                await uow.outbox.record_part_sent(row, sent.message_id, self._clock.now() if is_last else None)
                 await uow.commit()
-            row.parts_sent = index + 1
 
     async def _finish(self, row: OutboxMessage, status: str, error: str | None = None) -> None:
         async with self._uow_factory() as uow:
@@ -202,16 +209,19 @@ class OutboxSender:
             await uow.commit()
         log.info("rate limited by Telegram", extra={"chat": row.chat_id, "retry_after": seconds})
 
-    async def _retry_later(self, row: OutboxMessage, error: str) -> None:
+    async def _retry_later(self, row: OutboxMessage, error: str) -> bool:
+        """Schedules another attempt, or gives up; True when the row is finished for good."""
+        attempts = row.attempts + 1
+        gave_up = attempts >= self._retry.max_attempts
         async with self._uow_factory() as uow:
-            attempts = row.attempts + 1
-            if attempts >= self._retry.max_attempts:
+            if gave_up:
                 await uow.outbox.finish(row.id, "failed", self._clock.now(), f"gave up after {attempts} attempts: {error}")
             else:
                 when = self._clock.now() + timedelta(seconds=self._retry.delay(attempts))
                 await uow.outbox.retry_later(row.id, when, error)
             await uow.commit()
-        log.warning("delivery will be retried", extra={"row": row.id, "chat": row.chat_id, "attempt": attempts, "error": error})
+        log.warning("delivery will be retried" if not gave_up else "delivery given up", extra={"row": row.id, "chat": row.chat_id, "attempt": attempts, "error": error})
+        return gave_up
 
     async def _bad_request(self, row: OutboxMessage, error: TelegramBadRequest) -> None:
         text = error.message.lower()

@@ -81,24 +81,32 @@ class OutboxRepository:
 
     async def head_for_chat(self, chat_id: int) -> OutboxMessage | None:
         """The oldest pending row of a chat: rows to one chat go strictly in order."""
+        rows = await self.pending_for_chat(chat_id, limit=1)
+        return rows[0] if rows else None
+
+    async def pending_for_chat(self, chat_id: int, limit: int) -> Sequence[OutboxMessage]:
         query = (
             select(OutboxMessage)
             .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
             .order_by(OutboxMessage.id)
-            .limit(1)
+            .limit(limit)
         )
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return (await self._session.execute(query)).scalars().all()
 
     async def count_by_status(self) -> dict[str, int]:
         query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         return {status: count for status, count in (await self._session.execute(query)).all()}
 
-    async def mark_part_sent(self, row_id: int, message_id: int | None) -> None:
-        row = await self._session.get(OutboxMessage, row_id)
-        assert row is not None
-        row.parts_sent += 1
-        if message_id is not None:
-            row.sent_message_ids = [*row.sent_message_ids, message_id]
+    async def record_part_sent(self, row: OutboxMessage, message_id: int, finished_at: datetime | None) -> None:
+        """One UPDATE per part sent; `finished_at` marks the last part and the row sent."""
+        values: dict[str, object] = {
+            "parts_sent": row.parts_sent + 1,
+            "sent_message_ids": [*row.sent_message_ids, message_id],
+        }
+        if finished_at is not None:
+            values.update(status="sent", finished_at=finished_at)
+        await self._session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+        row.parts_sent, row.sent_message_ids = values["parts_sent"], values["sent_message_ids"]  # type: ignore[assignment]
 
     async def finish(self, row_id: int, status: str, at: datetime, error: str | None = None) -> None:
         await self._session.execute(

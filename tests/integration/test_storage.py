@@ -100,11 +100,13 @@ async def test_long_parts_are_recorded_one_by_one(uow_factory) -> None:
         await uow.commit()
         row_id = row.id
     async with uow_factory() as uow:
-        await uow.outbox.mark_part_sent(row_id, 101)
+        row = await uow.outbox.get(row_id)
+        await uow.outbox.record_part_sent(row, 101, finished_at=None)
         await uow.commit()
     async with uow_factory() as uow:
-        await uow.outbox.mark_part_sent(row_id, 102)
-        await uow.outbox.finish(row_id, "sent", uow.clock.now())
+        row = await uow.outbox.get(row_id)
+        assert (row.parts_sent, row.sent_message_ids, row.status) == (1, [101], "pending")
+        await uow.outbox.record_part_sent(row, 102, finished_at=uow.clock.now())
         await uow.commit()
     async with uow_factory() as uow:
         row = await uow.outbox.get(row_id)
