@@ -16,8 +16,10 @@ from bot.backoff import Backoff
 from bot.delivery.commands_menu import customer_commands
 from bot.delivery.limits import RateLimits, SendRateLimiter
 from bot.delivery.sender import OutboxSender, RetryPolicy
-from bot.handlers import commands, fallback, intake
+from bot.handlers import commands, fallback, staff
+from bot.handlers import intake as intake_handlers
 from bot.i18n import Catalogs, Renderer
+from bot.middlewares.staff_gate import StaffGate
 from bot.middlewares.transaction import HandlerName, UpdateTransaction
 from bot.polling import InvalidToken, poll
 from bot.settings import Settings
@@ -27,6 +29,8 @@ from core.domain.deployment import DeploymentConfig
 from core.locale import SUPPORTED_LOCALES, command_scope_language
 from core.services.housekeeping import prune_processed_updates
 from core.services.intake import IntakeContext
+from core.services.staff_desk import StaffDesk
+from core.storage.models import Case
 from core.storage.db import create_engine, session_factory
 from core.storage.migrate import migrate
 from core.storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -36,30 +40,49 @@ log = logging.getLogger("kesu")
 EXIT_CONFIG = 2
 
 
-def intake_context(settings: Settings, deployment: DeploymentConfig) -> IntakeContext:
+def case_services(settings: Settings, deployment: DeploymentConfig, is_forum: bool) -> tuple[IntakeContext, StaffDesk]:
     # The current year must have official holiday data (checked now); later years fall back
     # to the library's rule-based estimate, with a warning, until it publishes them.
     this_year = datetime.now(timezone.utc).year
     calendar = BusinessCalendar(settings.holiday_region, settings.timezone, years=range(this_year, this_year + 1))
-    return IntakeContext(
-        config=deployment.intake,
-        timezone=settings.timezone,
+
+    def first_response_due(filed_at: datetime) -> datetime:
         # PROCESS.md §3: a received case is acknowledged within one business hour.
-        first_response_due=lambda filed_at: calendar.add_business_hours(filed_at, 1),
-    )
+        return calendar.add_business_hours(filed_at, 1)
+
+    def next_due(case: Case) -> datetime | None:
+        return first_response_due(case.created_at) if case.stage == "received" else None
+
+    desk = StaffDesk(settings.handler_chat_id, is_forum, deployment.staff, deployment.intake, next_due)
+    intake = IntakeContext(deployment.intake, settings.timezone, first_response_due, desk)
+    return intake, desk
 
 
 def build_dispatcher(
-    settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock, deployment: DeploymentConfig
+    settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock, deployment: DeploymentConfig, is_forum: bool
 ) -> Dispatcher:
-    # Workflow data reaches handlers by parameter name ("intake").
-    dispatcher = Dispatcher(intake=intake_context(settings, deployment))
+    intake, desk = case_services(settings, deployment, is_forum)
+    # Workflow data reaches handlers by parameter name ("intake", "desk").
+    dispatcher = Dispatcher(intake=intake, desk=desk)
+    # The membership check makes a network call, so it runs before the transaction opens.
+    dispatcher.update.outer_middleware(StaffGate(settings.handler_chat_id))
     dispatcher.update.outer_middleware(UpdateTransaction(uow_factory, settings.default_locale, clock))
     for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
         observer.middleware(HandlerName())
     # Fixed order; the catch-all comes last.
-    dispatcher.include_routers(commands.router, intake.router, fallback.router)
+    dispatcher.include_routers(commands.router, intake_handlers.router, staff.router, fallback.router)
     return dispatcher
+
+
+async def handler_group_is_forum(bot: Bot, chat_id: int | None) -> bool:
+    if chat_id is None:
+        return False
+    try:
+        chat = await bot.get_chat(chat_id)
+    except Exception as error:
+        log.warning("cannot read the handler group; treating it as a plain group", extra={"error": f"{type(error).__name__}: {error}"})
+        return False
+    return bool(chat.is_forum)
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -143,11 +166,10 @@ async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | N
             clock,
             RetryPolicy(max_attempts=settings.send_max_attempts, backoff_cap_seconds=settings.send_backoff_cap_seconds),
         )
-        dispatcher = build_dispatcher(settings, uow_factory, clock, deployment)
-
         me = await wait_for_bot_api(bot, settings, stop)
         if me is None:
             return 0
+        dispatcher = build_dispatcher(settings, uow_factory, clock, deployment, await handler_group_is_forum(bot, settings.handler_chat_id))
         log.info("connected to the Bot API", extra={"bot": me.username, "api": settings.telegram_api_base})
         if settings.handler_chat_id is None:
             log.warning("HANDLER_CHAT_ID is not set: complaints are stored but not routed to staff")

@@ -10,7 +10,7 @@ escaped when rendered; nested Phrases are rendered and inserted as they are.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Union
 
@@ -76,6 +76,29 @@ class Button:
 
 
 @dataclass(frozen=True)
+class CaseRoute:
+    """Places a message in a case's thread of the handler group and links it to the case.
+
+    The thread (forum topic, or the card to reply to in a plain group) is looked up when
+    the message is sent, so it may be created by an earlier row of the same transaction.
+    """
+
+    case_id: int
+    purpose: str = "relay"  # the link's purpose: card, relay, evidence, prompt:<action>
+    in_thread: bool = True
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What to do once a relayed staff message reached (or failed to reach) the customer."""
+
+    case_id: int
+    chat_id: int
+    message_id: int
+    locale: str  # of the group, for a failure notice there
+
+
+@dataclass(frozen=True)
 class SendMessage:
     chat_id: int
     locale: str
@@ -85,6 +108,62 @@ class SendMessage:
     contact_button: Phrase | None = None
     # Removes a reply keyboard shown earlier.
     remove_keyboard: bool = False
+    route: CaseRoute | None = None
+    # Asks the reader to answer by replying to this message (staff prompts).
+    force_reply: bool = False
+    receipt: Receipt | None = None
+    # A forum topic to post in when the message is not about one case (staff commands).
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CopyMessage:
+    """Copies a message (media and all) into another chat, optionally with a new caption."""
+
+    chat_id: int
+    locale: str
+    from_chat_id: int
+    message_id: int
+    route: CaseRoute | None = None
+    caption: Phrase | None = None
+    receipt: Receipt | None = None
+
+
+@dataclass(frozen=True)
+class EditCard:
+    """Rewrites a case's card in the handler group in place."""
+
+    chat_id: int
+    locale: str
+    case_id: int
+    text: Phrase
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class CreateTopic:
+    """Creates the case's forum topic; later rows of the chat post into it."""
+
+    chat_id: int
+    locale: str
+    case_id: int
+    name: Phrase
+
+
+@dataclass(frozen=True)
+class EditTopic:
+    chat_id: int
+    locale: str
+    case_id: int
+    name: Phrase
+
+
+@dataclass(frozen=True)
+class SetReaction:
+    chat_id: int
+    locale: str
+    message_id: int
+    emoji: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +174,8 @@ class AnswerCallback:
     locale: str
     callback_query_id: str
     text: Phrase | None = None
+    # Shown as a dialog only to the presser (used for private details such as a phone).
+    show_alert: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,7 +186,7 @@ class SetChatCommands:
     locale: str
 
 
-Intent = Union[SendMessage, AnswerCallback, SetChatCommands]
+Intent = Union[SendMessage, AnswerCallback, SetChatCommands, CopyMessage, EditCard, CreateTopic, EditTopic, SetReaction]
 
 
 # --- JSON codec for outbox rows -------------------------------------------------------
@@ -145,43 +226,97 @@ def decode_phrase(data: dict[str, Any]) -> Phrase:
     return Phrase(code, **{k: _decode_value(v) for k, v in params.items()})
 
 
+def _buttons(rows: tuple[tuple[Button, ...], ...]) -> list[list[dict[str, Any]]]:
+    return [[{"label": _encode_value(b.label), "data": b.data} for b in row] for row in rows]
+
+
+def _decode_buttons(rows: list[list[dict[str, Any]]]) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(Button(_decode_value(b["label"]), b["data"]) for b in row) for row in rows)  # type: ignore[arg-type]
+
+
+def _optional(cls: Any, data: dict[str, Any] | None) -> Any:
+    return cls(**data) if data else None
+
+
 def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:
     """(method, payload) as stored in an outbox row."""
     if isinstance(intent, SendMessage):
         return "send_message", {
             "text": encode_phrase(intent.text),
-            "buttons": [[{"label": _encode_value(b.label), "data": b.data} for b in row] for row in intent.buttons],
+            "buttons": _buttons(intent.buttons),
             "contact_button": encode_phrase(intent.contact_button) if intent.contact_button else None,
             "remove_keyboard": intent.remove_keyboard,
+            "route": asdict(intent.route) if intent.route else None,
+            "force_reply": intent.force_reply,
+            "receipt": asdict(intent.receipt) if intent.receipt else None,
+            "thread_id": intent.thread_id,
         }
     if isinstance(intent, AnswerCallback):
         return "answer_callback", {
             "callback_query_id": intent.callback_query_id,
             "text": encode_phrase(intent.text) if intent.text else None,
+            "show_alert": intent.show_alert,
         }
     if isinstance(intent, SetChatCommands):
         return "set_chat_commands", {}
+    if isinstance(intent, CopyMessage):
+        return "copy_message", {
+            "from_chat_id": intent.from_chat_id,
+            "message_id": intent.message_id,
+            "route": asdict(intent.route) if intent.route else None,
+            "caption": encode_phrase(intent.caption) if intent.caption else None,
+            "receipt": asdict(intent.receipt) if intent.receipt else None,
+        }
+    if isinstance(intent, EditCard):
+        return "edit_card", {"case_id": intent.case_id, "text": encode_phrase(intent.text), "buttons": _buttons(intent.buttons)}
+    if isinstance(intent, CreateTopic):
+        return "create_topic", {"case_id": intent.case_id, "name": encode_phrase(intent.name)}
+    if isinstance(intent, EditTopic):
+        return "edit_topic", {"case_id": intent.case_id, "name": encode_phrase(intent.name)}
+    if isinstance(intent, SetReaction):
+        return "set_reaction", {"message_id": intent.message_id, "emoji": intent.emoji}
     raise TypeError(f"not an intent: {intent!r}")
 
 
 def decode_intent(method: str, chat_id: int, locale: str, payload: dict[str, Any]) -> Intent:
     if method == "send_message":
-        buttons = tuple(
-            tuple(Button(_decode_value(b["label"]), b["data"]) for b in row) for row in payload["buttons"]  # type: ignore[arg-type]
-        )
         contact = payload.get("contact_button")
         return SendMessage(
             chat_id,
             locale,
             decode_phrase(payload["text"]),
-            buttons,
+            _decode_buttons(payload["buttons"]),
             contact_button=decode_phrase(contact) if contact else None,
             remove_keyboard=payload.get("remove_keyboard", False),
+            route=_optional(CaseRoute, payload.get("route")),
+            force_reply=payload.get("force_reply", False),
+            receipt=_optional(Receipt, payload.get("receipt")),
+            thread_id=payload.get("thread_id"),
         )
     if method == "answer_callback":
         text = payload["text"]
-        return AnswerCallback(chat_id, locale, payload["callback_query_id"], decode_phrase(text) if text else None)
+        return AnswerCallback(
+            chat_id, locale, payload["callback_query_id"], decode_phrase(text) if text else None, payload.get("show_alert", False)
+        )
     if method == "set_chat_commands":
         return SetChatCommands(chat_id, locale)
+    if method == "copy_message":
+        caption = payload.get("caption")
+        return CopyMessage(
+            chat_id,
+            locale,
+            payload["from_chat_id"],
+            payload["message_id"],
+            route=_optional(CaseRoute, payload.get("route")),
+            caption=decode_phrase(caption) if caption else None,
+            receipt=_optional(Receipt, payload.get("receipt")),
+        )
+    if method == "edit_card":
+        return EditCard(chat_id, locale, payload["case_id"], decode_phrase(payload["text"]), _decode_buttons(payload["buttons"]))
+    if method == "create_topic":
+        return CreateTopic(chat_id, locale, payload["case_id"], decode_phrase(payload["name"]))
+    if method == "edit_topic":
+        return EditTopic(chat_id, locale, payload["case_id"], decode_phrase(payload["name"]))
+    if method == "set_reaction":
+        return SetReaction(chat_id, locale, payload["message_id"], payload["emoji"])
     raise ValueError(f"unknown outbox method {method!r}")
-

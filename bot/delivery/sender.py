@@ -7,7 +7,6 @@ keep their order; a row that must wait (429, backoff) holds back the rows behind
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,22 +21,14 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import (
-    BotCommandScopeChat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
 
 from bot.backoff import jittered_delay
-from bot.delivery.commands_menu import customer_commands
 from bot.delivery.limits import SendRateLimiter
-from bot.delivery.split import split_html
+from bot.delivery.telegram_calls import IntentExecutor, MissingTarget
 from bot.i18n import Renderer
 from core.clock import Clock
-from core.intents import AnswerCallback, SendMessage, SetChatCommands, decode_intent
+from core.intents import Intent, SendMessage, decode_intent
+from core.services.delivery_effects import after_delivery, after_final_failure
 from core.storage.models import OutboxMessage
 from core.storage.uow import UnitOfWorkFactory
 
@@ -70,10 +61,9 @@ class OutboxSender:
         idle_recheck_seconds: float = 5.0,
         batch: int = 500,
     ) -> None:
-        self._bot = bot
         self._uow_factory = uow_factory
-        self._renderer = renderer
         self._limiter = limiter
+        self._executor = IntentExecutor(bot, renderer, limiter, uow_factory)
         self._clock = clock
         self._retry = retry
         self._idle_recheck = idle_recheck_seconds
@@ -148,7 +138,7 @@ class OutboxSender:
         """An unexpected fault (a bug, the database away) must not spin: push the row back."""
         try:
             if row is not None:
-                await self._retry_later(row, f"{type(error).__name__}: {error}")
+                await self._retry_later(row, None, f"{type(error).__name__}: {error}")
         except Exception:
             log.exception("could not postpone the row; pausing the chat", extra={"chat": row.chat_id if row else None})
             await asyncio.sleep(self._idle_recheck)
@@ -156,46 +146,40 @@ class OutboxSender:
     async def _deliver(self, row: OutboxMessage) -> bool:
         """Sends one row; False when it was postponed (a 429 or a retry later)."""
         intent = decode_intent(row.method, row.chat_id, row.locale, row.payload)
+
+        async def part_sent(message_id: int, is_last: bool) -> None:
+            async with self._uow_factory() as uow:
+                await uow.outbox.record_part_sent(row, message_id, self._clock.now() if is_last else None)
+                if is_last:
+                    await after_delivery(uow, intent, list(row.sent_message_ids))
+                await uow.commit()
+
         try:
-            if isinstance(intent, SendMessage):
-                await self._send_message(row, intent)
-            elif isinstance(intent, AnswerCallback):
-                text = self._renderer.render(intent.text, intent.locale) if intent.text else None
-                await self._bot.answer_callback_query(intent.callback_query_id, text=html.unescape(text) if text else None)
-                await self._finish(row, "sent")
-            elif isinstance(intent, SetChatCommands):
-                await self._bot.set_my_commands(
-                    customer_commands(self._renderer, intent.locale), scope=BotCommandScopeChat(chat_id=intent.chat_id)
-                )
-                await self._finish(row, "sent")
+            outcome = await self._executor.execute(row, intent, part_sent)
+            if not isinstance(intent, SendMessage):
+                async with self._uow_factory() as uow:
+                    await uow.outbox.finish(row.id, "sent", self._clock.now())
+                    await after_delivery(uow, intent, outcome.message_ids, outcome.thread_id)
+                    await uow.commit()
             return True
         except TelegramRetryAfter as error:
             await self._postpone_chat(row, error.retry_after, error.message)
             return False
         except TRANSIENT as error:
-            return await self._retry_later(row, f"{type(error).__name__}: {error}")
+            return await self._retry_later(row, intent, f"{type(error).__name__}: {error}")
         except TelegramForbiddenError as error:
-            await self._finish(row, "failed", f"blocked: {error.message}")
+            await self._finish(row, intent, "failed", f"blocked: {error.message}")
         except TelegramBadRequest as error:
-            await self._bad_request(row, error)
+            await self._bad_request(row, intent, error)
+        except MissingTarget as error:
+            await self._finish(row, intent, "failed", f"missing_target: {error}")
         return True
 
-    async def _send_message(self, row: OutboxMessage, intent: SendMessage) -> None:
-        parts = split_html(self._renderer.render(intent.text, intent.locale))
-        markup = _markup(self._renderer, intent)
-        for index in range(row.parts_sent, len(parts)):
-            await self._limiter.acquire(row.chat_id)
-            is_last = index == len(parts) - 1
-            sent = await self._bot.send_message(
-                row.chat_id, parts[index], parse_mode="HTML", reply_markup=markup if is_last else None
-            )
-            async with self._uow_factory() as uow:
-                await uow.outbox.record_part_sent(row, sent.message_id, self._clock.now() if is_last else None)
-                await uow.commit()
-
-    async def _finish(self, row: OutboxMessage, status: str, error: str | None = None) -> None:
+    async def _finish(self, row: OutboxMessage, intent: Intent, status: str, error: str | None = None) -> None:
         async with self._uow_factory() as uow:
             await uow.outbox.finish(row.id, status, self._clock.now(), error)
+            if status == "failed":
+                await after_final_failure(uow, intent, error or "")
             await uow.commit()
         if status == "failed":
             log.warning("outbox row failed for good", extra={"row": row.id, "chat": row.chat_id, "reason": error})
@@ -209,13 +193,16 @@ class OutboxSender:
             await uow.commit()
         log.info("rate limited by Telegram", extra={"chat": row.chat_id, "retry_after": seconds})
 
-    async def _retry_later(self, row: OutboxMessage, error: str) -> bool:
+    async def _retry_later(self, row: OutboxMessage, intent: Intent | None, error: str) -> bool:
         """Schedules another attempt, or gives up; True when the row is finished for good."""
         attempts = row.attempts + 1
         gave_up = attempts >= self._retry.max_attempts
         async with self._uow_factory() as uow:
             if gave_up:
-                await uow.outbox.finish(row.id, "failed", self._clock.now(), f"gave up after {attempts} attempts: {error}")
+                reason = f"gave up after {attempts} attempts: {error}"
+                await uow.outbox.finish(row.id, "failed", self._clock.now(), reason)
+                if intent is not None:
+                    await after_final_failure(uow, intent, reason)
             else:
                 when = self._clock.now() + timedelta(seconds=self._retry.delay(attempts))
                 await uow.outbox.retry_later(row.id, when, error)
@@ -223,28 +210,12 @@ class OutboxSender:
         log.warning("delivery will be retried" if not gave_up else "delivery given up", extra={"row": row.id, "chat": row.chat_id, "attempt": attempts, "error": error})
         return gave_up
 
-    async def _bad_request(self, row: OutboxMessage, error: TelegramBadRequest) -> None:
+    async def _bad_request(self, row: OutboxMessage, intent: Intent, error: TelegramBadRequest) -> None:
         text = error.message.lower()
         if "message is not modified" in text:
-            await self._finish(row, "sent")
+            await self._finish(row, intent, "sent")
         elif "chat not found" in text:
-            await self._finish(row, "failed", f"chat_not_found: {error.message}")
+            await self._finish(row, intent, "failed", f"chat_not_found: {error.message}")
         else:
             log.error("Telegram refused an outbox row", extra={"row": row.id, "chat": row.chat_id, "error": error.message})
-            await self._finish(row, "failed", f"bad_request: {error.message}")
-
-
-def _markup(renderer: Renderer, intent: SendMessage) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
-    if intent.buttons:
-        return InlineKeyboardMarkup(
-            inline_keyboard=[
-                [InlineKeyboardButton(text=renderer.render_label(b.label, intent.locale), callback_data=b.data) for b in row]
-                for row in intent.buttons
-            ]
-        )
-    if intent.contact_button:
-        button = KeyboardButton(text=renderer.render_label(intent.contact_button, intent.locale), request_contact=True)
-        return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
-    if intent.remove_keyboard:
-        return ReplyKeyboardRemove()
-    return None
+            await self._finish(row, intent, "failed", f"bad_request: {error.message}")

@@ -6,7 +6,9 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.dialogs.inputs import command_argument, evidence_from
+from core.services import routing
 from core.services.intake import Intake, IntakeContext
+from core.services.staff_desk import StaffDesk
 from core.services.intake_prompts import CALLBACK_PREFIX
 from core.services.status import show_status
 from core.storage.models import User
@@ -39,8 +41,12 @@ async def other_command(message: Message, uow: UnitOfWork, user: User, intake: I
 
 
 @router.message(F.text)
-async def text_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
-    await Intake(uow, user, intake).text(message.message_id, message.text or "")
+async def text_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext, desk: StaffDesk) -> None:
+    dialog = Intake(uow, user, intake)
+    # Outside the intake dialog, a customer with open cases is talking to their case.
+    if not await dialog.has_open_draft() and await routing.customer_message(uow, desk, user, message.message_id, message.text):
+        return
+    await dialog.text(message.message_id, message.text or "")
 
 
 @router.message(F.contact)
@@ -50,10 +56,13 @@ async def contact_input(message: Message, uow: UnitOfWork, user: User, intake: I
 
 
 @router.message(F.func(lambda message: evidence_from(message) is not None))
-async def evidence_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+async def evidence_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext, desk: StaffDesk) -> None:
     evidence = evidence_from(message)
     assert evidence is not None
-    await Intake(uow, user, intake).media(evidence)
+    dialog = Intake(uow, user, intake)
+    if not await dialog.has_open_draft() and await routing.customer_message(uow, desk, user, message.message_id, None):
+        return
+    await dialog.media(evidence)
 
 
 @router.message()
@@ -64,6 +73,11 @@ async def unsupported_input(message: Message, uow: UnitOfWork, user: User, intak
 @router.edited_message(F.text)
 async def edited_text(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
     await Intake(uow, user, intake).edited(message.message_id, message.text or "")
+
+
+@router.callback_query(F.data.startswith(routing.RELAY_CALLBACK_PREFIX + ":"))
+async def relay_case_choice(callback: CallbackQuery, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
+    await routing.choose_case(uow, desk, user, callback.id, callback.data or "")
 
 
 @router.callback_query(F.data.startswith(CALLBACK_PREFIX + ":"))

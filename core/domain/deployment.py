@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.domain.staff import StaffConfig
+
 LOCALES: tuple[str, ...] = ("zh_Hans", "zh_Hant", "en")
 
 RESOLUTION_KEYS: tuple[str, ...] = (
@@ -99,6 +101,7 @@ class IntakeConfig:
 @dataclass(frozen=True)
 class DeploymentConfig:
     intake: IntakeConfig
+    staff: StaffConfig = StaffConfig()
 
 
 class DeploymentConfigError(Exception):
@@ -194,9 +197,42 @@ def load_config(path: Path | None = None) -> DeploymentConfig:
 
 def config_from_mapping(data: Mapping[str, Any]) -> DeploymentConfig:
     """Builds a configuration from already parsed TOML; errors carry the key path only."""
-    _only_keys(data, ("intake",), "")
+    _only_keys(data, ("intake", "staff"), "")
     intake = data.get("intake", {})
-    return DeploymentConfig(intake=_intake(_table(intake, "intake"), "intake"))
+    staff = data.get("staff", {})
+    return DeploymentConfig(intake=_intake(_table(intake, "intake"), "intake"), staff=_staff(_table(staff, "staff"), "staff"))
+
+
+def _user_ids(value: Any, path: str) -> frozenset[int]:
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+        raise _fail(path, "must be a list of Telegram user ids (positive integers)")
+    return frozenset(value)
+
+
+def _staff(table: Mapping[str, Any], path: str) -> StaffConfig:
+    keys = ("agents", "supervisors", "directors", "confidential", "traditional_standard", "show_converted", "group_locale")
+    _only_keys(table, keys, path)
+    defaults = StaffConfig()
+
+    def value(key: str, parse: Any, default: Any) -> Any:
+        return parse(table[key], _join(path, key)) if key in table else default
+
+    def choice(options: tuple[str, ...]) -> Any:
+        def parse(v: Any, p: str) -> str:
+            if v not in options:
+                raise _fail(p, "must be one of " + ", ".join(repr(o) for o in options))
+            return v
+        return parse
+
+    return StaffConfig(
+        agents=value("agents", _user_ids, defaults.agents),
+        supervisors=value("supervisors", _user_ids, defaults.supervisors),
+        directors=value("directors", _user_ids, defaults.directors),
+        confidential=value("confidential", _bool, defaults.confidential),
+        traditional_standard=value("traditional_standard", choice(("tw", "hk")), defaults.traditional_standard),
+        show_converted=value("show_converted", _bool, defaults.show_converted),
+        group_locale=value("group_locale", choice(LOCALES), defaults.group_locale),
+    )
 
 
 def _fail(path: str, problem: str) -> DeploymentConfigError:

@@ -15,6 +15,8 @@ from core.domain.phone import parse_phone
 from core.domain.typed_answers import matches_label, typed_action
 from core.intents import AnswerCallback, Phrase, SendMessage
 from core.services.case_filing import file_case
+from core.services.routing import route_new_case
+from core.services.staff_desk import StaffDesk
 from core.services.intake_prompts import NOT_SURE, Prompts, parse_callback
 from core.storage.models import Case, IntakeDraft, User
 from core.storage.uow import UnitOfWork
@@ -27,6 +29,7 @@ class IntakeContext:
     config: IntakeConfig
     timezone: str
     first_response_due: Callable[[datetime], datetime]
+    desk: StaffDesk | None = None
 
     @property
     def rules(self) -> IntakeRules:
@@ -124,8 +127,6 @@ class Intake:
     async def text(self, message_id: int, text: str) -> None:
         await self._load()
         if not self._is_open():
-            if await self._add_to_filed_case(text):
-                return
             await self.start(first_text=(message_id, text))
             return
         assert self.draft is not None
@@ -287,17 +288,8 @@ class Intake:
         self.row.case_id = case.id
         due = self.context.first_response_due(self.uow.clock.now())
         self._say(Phrase("intake.submitted", number=case.number, due=due))
-
-    async def _add_to_filed_case(self, text: str) -> bool:
-        """After filing, the customer's words go to the case they just filed, not to a new one."""
-        if self.row is None or self.row.case_id is None or self.draft is None or self.draft.state != Step.SUBMITTED:
-            return False
-        case = await self.uow.cases.get(self.row.case_id)
-        if case is None:
-            return False
-        self.uow.cases.record_event(case.id, self.uow.clock.now(), f"customer:{self.user.id}", "customer_message", text=text)
-        self._say(Phrase("intake.added_to_case", number=case.number))
-        return True
+        if self.context.desk is not None:
+            await route_new_case(self.uow, self.context.desk, case, self.user)
 
     async def media(self, evidence: Evidence) -> None:
         if await self._load() is None or not self._is_open():

@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.storage.models import Case, CaseCounter, CaseEvent, CaseEvidence, IntakeDraft
+from core.storage.models import Case, CaseCounter, CaseEvent, CaseEvidence, CaseLink, IntakeDraft, PendingRelay
+
+# Stages after which a case no longer takes messages or staff actions.
+FINAL_STAGES = ("closed", "withdrawn", "rejected", "terminated")
 
 
 class DraftRepository:
@@ -68,3 +71,71 @@ class CaseRepository:
     async def events(self, case_id: int) -> Sequence[CaseEvent]:
         query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
         return (await self._session.execute(query)).scalars().all()
+
+    async def open_for_customer(self, customer_id: int) -> Sequence[Case]:
+        query = (
+            select(Case)
+            .where(Case.customer_id == customer_id, Case.stage.not_in(FINAL_STAGES))
+            .order_by(Case.id)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def claim(self, case_id: int, owner_id: int, at: datetime) -> bool:
+        """Takes an unowned case; False when someone else got there first (one UPDATE, no race)."""
+        result = await self._session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.owner_id.is_(None))
+            .values(owner_id=owner_id, updated_at=at)
+            .execution_options(synchronize_session="fetch")
+        )
+        return (result.rowcount or 0) == 1
+
+    async def by_thread(self, thread_id: int) -> Case | None:
+        return (await self._session.execute(select(Case).where(Case.thread_id == thread_id))).scalar_one_or_none()
+
+    def add_link(self, chat_id: int, message_id: int, case_id: int, purpose: str) -> None:
+        self._session.add(CaseLink(chat_id=chat_id, message_id=message_id, case_id=case_id, purpose=purpose))
+
+    async def link(self, chat_id: int, message_id: int) -> CaseLink | None:
+        return await self._session.get(CaseLink, (chat_id, message_id))
+
+    async def queue(self, limit: int = 30) -> Sequence[Case]:
+        """Open cases, unclaimed first, then the oldest."""
+        query = (
+            select(Case)
+            .where(Case.stage.not_in(FINAL_STAGES))
+            .order_by(Case.owner_id.is_not(None), Case.id)
+            .limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def owned_by(self, owner_id: int, limit: int = 30) -> Sequence[Case]:
+        query = (
+            select(Case)
+            .where(Case.owner_id == owner_id, Case.stage.not_in(FINAL_STAGES))
+            .order_by(Case.id)
+            .limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def find(self, text: str, limit: int = 20) -> Sequence[Case]:
+        pattern = f"%{text.lower()}%"
+        query = (
+            select(Case)
+            .where(or_(func.lower(Case.number).like(pattern), func.lower(Case.statement).like(pattern)))
+            .order_by(Case.id.desc())
+            .limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def hold_relay(self, user_id: int, message_id: int, text: str | None, at: datetime) -> PendingRelay:
+        relay = PendingRelay(user_id=user_id, message_id=message_id, text=text, created_at=at)
+        self._session.add(relay)
+        await self._session.flush()
+        return relay
+
+    async def held_relay(self, relay_id: int) -> PendingRelay | None:
+        return await self._session.get(PendingRelay, relay_id)
+
+    async def release_relay(self, relay: PendingRelay) -> None:
+        await self._session.delete(relay)

@@ -127,8 +127,38 @@ class Case(Base):
     locale: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16), default="general")
+    tier: Mapped[int] = mapped_column(Integer, default=1)
+    owner_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Where the case lives in the handler group: its forum topic, and its card message.
+    thread_id: Mapped[int | None] = mapped_column(Integer)
+    card_message_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseLink(Base):
+    """A message in a chat that belongs to a case: routing never reads message text."""
+
+    __tablename__ = "case_links"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # card, relay, evidence, or prompt:<action> (a staff reply to it carries that action)
+    purpose: Mapped[str] = mapped_column(String(32))
+
+
+class PendingRelay(Base):
+    """A customer message held while the customer says which of their cases it is about."""
+
+    __tablename__ = "pending_relays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    message_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CaseEvidence(Base):

@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core.intents import AnswerCallback, Button, Lines, Localized, Phrase, SendMessage, SetChatCommands, decode_intent, encode_intent
+from core.intents import AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Receipt, SetReaction, Lines, Localized, Phrase, SendMessage, SetChatCommands, decode_intent, encode_intent
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,15 @@ from core.intents import AnswerCallback, Button, Lines, Localized, Phrase, SendM
         SendMessage(1, "en", Phrase("a"), ((Button(Localized({"en": "Refund", "zh_Hans": "退款", "zh_Hant": "退款"}), "i:1:res:refund"),),)),
         SendMessage(1, "zh_Hant", Phrase("a"), contact_button=Phrase("b")),
         SendMessage(1, "zh_Hant", Phrase("a"), remove_keyboard=True),
+        SendMessage(-100, "zh_Hans", Phrase("a"), route=CaseRoute(7, "prompt:ask"), force_reply=True, receipt=Receipt(7, -100, 9, "zh_Hans")),
+        CopyMessage(5, "en", -100, 42, route=CaseRoute(3, "evidence"), caption=Phrase("c", x="y"), receipt=Receipt(3, -100, 4, "en")),
+        CopyMessage(5, "en", -100, 42),
+        EditCard(-100, "zh_Hans", 3, Phrase("card"), ((Button(Phrase("b"), "s:3:claim"),),)),
+        CreateTopic(-100, "zh_Hans", 3, Phrase("topic", number="KS-1")),
+        EditTopic(-100, "zh_Hans", 3, Phrase("topic", number="KS-1")),
+        SetReaction(-100, "zh_Hans", 12, "👌"),
+        SendMessage(-100, "en", Phrase("q"), thread_id=55),
+        AnswerCallback(-100, "en", "cb", Phrase("x"), show_alert=True),
     ],
 )
 def test_intents_survive_the_outbox_json_round_trip(intent) -> None:

@@ -1,0 +1,175 @@
+"""Turns one outbox intent into Bot API calls; placement in case threads is resolved here."""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+
+from aiogram import Bot
+from aiogram.types import (
+    BotCommandScopeChat,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReactionTypeEmoji,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
+
+from bot.delivery.commands_menu import customer_commands
+from bot.delivery.limits import SendRateLimiter
+from bot.delivery.split import split_html
+from bot.i18n import Renderer
+from core.intents import (
+    AnswerCallback,
+    Button,
+    CaseRoute,
+    CopyMessage,
+    CreateTopic,
+    EditCard,
+    EditTopic,
+    Intent,
+    SendMessage,
+    SetChatCommands,
+    SetReaction,
+)
+from core.storage.models import Case, OutboxMessage
+from core.storage.uow import UnitOfWorkFactory
+
+TOPIC_NAME_LIMIT = 128
+
+
+class MissingTarget(Exception):
+    """The message to edit or the topic to post in does not exist (an earlier row failed)."""
+
+
+@dataclass
+class Outcome:
+    message_ids: list[int] = field(default_factory=list)
+    thread_id: int | None = None
+
+
+@dataclass
+class Placement:
+    message_thread_id: int | None = None
+    reply_to: int | None = None
+
+    def kwargs(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        if self.message_thread_id is not None:
+            values["message_thread_id"] = self.message_thread_id
+        if self.reply_to is not None:
+            values["reply_parameters"] = ReplyParameters(message_id=self.reply_to, allow_sending_without_reply=True)
+        return values
+
+
+PartSent = Callable[[int, bool], Awaitable[None]]
+
+
+class IntentExecutor:
+    def __init__(self, bot: Bot, renderer: Renderer, limiter: SendRateLimiter, uow_factory: UnitOfWorkFactory) -> None:
+        self._bot = bot
+        self._renderer = renderer
+        self._limiter = limiter
+        self._uow_factory = uow_factory
+
+    async def _case(self, case_id: int) -> Case | None:
+        async with self._uow_factory() as uow:
+            return await uow.cases.get(case_id)
+
+    async def _placement(self, route: CaseRoute | None, thread_id: int | None) -> Placement:
+        if route is None or not route.in_thread:
+            return Placement(message_thread_id=thread_id)
+        case = await self._case(route.case_id)
+        if case is None:
+            raise MissingTarget(f"case {route.case_id} not found")
+        if case.thread_id is not None:
+            return Placement(message_thread_id=case.thread_id)
+        if route.purpose != "card" and case.card_message_id is not None:
+            return Placement(reply_to=case.card_message_id)  # plain group: under the card
+        return Placement()
+
+    def _markup(self, intent: SendMessage | EditCard) -> object:
+        if intent.buttons:
+            return _inline(self._renderer, intent.buttons, intent.locale)
+        if isinstance(intent, SendMessage):
+            if intent.contact_button:
+                label = self._renderer.render_label(intent.contact_button, intent.locale)
+                return ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=label, request_contact=True)]], resize_keyboard=True, one_time_keyboard=True)
+            if intent.remove_keyboard:
+                return ReplyKeyboardRemove()
+            if intent.force_reply:
+                return ForceReply()
+        return None
+
+    async def execute(self, row: OutboxMessage, intent: Intent, part_sent: PartSent) -> Outcome:
+        if isinstance(intent, SendMessage):
+            return await self._send_message(row, intent, part_sent)
+        if isinstance(intent, CopyMessage):
+            placement = await self._placement(intent.route, None)
+            caption = self._renderer.render(intent.caption, intent.locale) if intent.caption else None
+            await self._limiter.acquire(intent.chat_id)
+            copied = await self._bot.copy_message(
+                intent.chat_id, intent.from_chat_id, intent.message_id, caption=caption, parse_mode="HTML", **placement.kwargs()
+            )
+            return Outcome([copied.message_id])
+        if isinstance(intent, EditCard):
+            case = await self._case(intent.case_id)
+            if case is None or case.card_message_id is None:
+                raise MissingTarget(f"case {intent.case_id} has no card")
+            await self._limiter.acquire(intent.chat_id)
+            await self._bot.edit_message_text(
+                text=self._renderer.render(intent.text, intent.locale),
+                chat_id=intent.chat_id,
+                message_id=case.card_message_id,
+                parse_mode="HTML",
+                reply_markup=self._markup(intent),
+            )
+            return Outcome([case.card_message_id])
+        if isinstance(intent, CreateTopic):
+            name = html.unescape(self._renderer.render(intent.name, intent.locale))[:TOPIC_NAME_LIMIT]
+            topic = await self._bot.create_forum_topic(intent.chat_id, name)
+            return Outcome(thread_id=topic.message_thread_id)
+        if isinstance(intent, EditTopic):
+            case = await self._case(intent.case_id)
+            if case is None or case.thread_id is None:
+                raise MissingTarget(f"case {intent.case_id} has no topic")
+            name = html.unescape(self._renderer.render(intent.name, intent.locale))[:TOPIC_NAME_LIMIT]
+            await self._bot.edit_forum_topic(intent.chat_id, case.thread_id, name=name)
+            return Outcome()
+        if isinstance(intent, SetReaction):
+            await self._bot.set_message_reaction(intent.chat_id, intent.message_id, [ReactionTypeEmoji(emoji=intent.emoji)])
+            return Outcome()
+        if isinstance(intent, AnswerCallback):
+            text = self._renderer.render(intent.text, intent.locale) if intent.text else None
+            await self._bot.answer_callback_query(
+                intent.callback_query_id, text=html.unescape(text) if text else None, show_alert=intent.show_alert or None
+            )
+            return Outcome()
+        if isinstance(intent, SetChatCommands):
+            await self._bot.set_my_commands(customer_commands(self._renderer, intent.locale), scope=BotCommandScopeChat(chat_id=intent.chat_id))
+            return Outcome()
+        raise TypeError(f"cannot execute {intent!r}")
+
+    async def _send_message(self, row: OutboxMessage, intent: SendMessage, part_sent: PartSent) -> Outcome:
+        parts = split_html(self._renderer.render(intent.text, intent.locale))
+        placement = await self._placement(intent.route, intent.thread_id)
+        markup = self._markup(intent)
+        for index in range(row.parts_sent, len(parts)):
+            await self._limiter.acquire(row.chat_id)
+            is_last = index == len(parts) - 1
+            sent = await self._bot.send_message(
+                row.chat_id, parts[index], parse_mode="HTML", reply_markup=markup if is_last else None, **placement.kwargs()
+            )
+            await part_sent(sent.message_id, is_last)
+        return Outcome(list(row.sent_message_ids))
+
+
+def _inline(renderer: Renderer, rows: tuple[tuple[Button, ...], ...], locale: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=renderer.render_label(b.label, locale), callback_data=b.data) for b in row] for row in rows
+        ]
+    )

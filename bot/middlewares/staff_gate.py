@@ -1,0 +1,55 @@
+"""Before any transaction: who is acting in a group, and are they in the handler group?
+
+getChatMember is a network call, so it runs here, outside the update's transaction, with
+answers cached briefly (membership changes are rare; a removed member loses access
+within the cache time).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Awaitable, Callable
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import TelegramObject, Update
+
+log = logging.getLogger("kesu.staff")
+
+MEMBER_STATUSES = {"creator", "administrator", "member", "restricted"}
+
+
+class StaffGate(BaseMiddleware):
+    def __init__(self, handler_chat_id: int | None, cache_seconds: float = 60.0) -> None:
+        self._chat_id = handler_chat_id
+        self._cache_seconds = cache_seconds
+        self._cache: dict[int, tuple[bool, float]] = {}
+
+    async def is_member(self, bot: Bot, user_id: int) -> bool:
+        if self._chat_id is None:
+            return False
+        cached = self._cache.get(user_id)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            member = await bot.get_chat_member(self._chat_id, user_id)
+            answer = member.status in MEMBER_STATUSES and getattr(member, "is_member", True) is not False
+        except Exception as error:  # unverifiable counts as not a member, and is not cached
+            log.warning("membership check failed", extra={"user": user_id, "error": f"{type(error).__name__}: {error}"})
+            return False
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[user_id] = (answer, now + self._cache_seconds)
+        return answer
+
+    async def __call__(
+        self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], update: TelegramObject, data: dict[str, Any]
+    ) -> Any:
+        assert isinstance(update, Update)
+        event = update.message or update.callback_query or update.edited_message
+        chat = getattr(event, "chat", None) or getattr(getattr(event, "message", None), "chat", None)
+        sender = getattr(event, "from_user", None)
+        data["staff_member"] = False
+        if chat is not None and chat.type in ("group", "supergroup") and sender is not None and chat.id == self._chat_id:
+            data["staff_member"] = await self.is_member(data["bot"], sender.id)
+        return await handler(update, data)

@@ -1,0 +1,95 @@
+"""The case card posted in the handler group, and the topic name; rebuilt after every change."""
+from __future__ import annotations
+
+from core.domain.phone import mask_phone
+from core.intents import Button, Lines, Phrase
+from core.services.intake_prompts import RESOLUTION_LABELS, category_label, localized, shortened
+from core.services.onboarding import LANGUAGE_NAMES
+from core.services.staff_desk import StaffDesk
+from core.storage.models import Case, User
+
+STAFF_CALLBACK_PREFIX = "s"
+CARD_STATEMENT_CHARS = 1500
+
+SEVERITY_NAMES = {
+    "general": Phrase("severity.general"),
+    "major": Phrase("severity.major"),
+    "urgent": Phrase("severity.urgent"),
+}
+STAGE_NAMES = {
+    "received": Phrase("stage.received"),
+    "accepted": Phrase("stage.accepted"),
+    "solution_proposed": Phrase("stage.solution_proposed"),
+    "rejected": Phrase("stage.rejected"),
+}
+UNKNOWN_STAGE = Phrase("stage.unknown")
+
+
+def stage_name(stage: str) -> Phrase:
+    return STAGE_NAMES.get(stage, UNKNOWN_STAGE)
+
+
+def staff_callback(case_id: int, action: str, arg: str = "") -> str:
+    return f"{STAFF_CALLBACK_PREFIX}:{case_id}:{action}" + (f":{arg}" if arg else "")
+
+
+def parse_staff_callback(data: str) -> tuple[int, str, str] | None:
+    parts = data.split(":", 3)
+    if len(parts) < 3 or parts[0] != STAFF_CALLBACK_PREFIX or not parts[1].isdigit():
+        return None
+    return int(parts[1]), parts[2], parts[3] if len(parts) > 3 else ""
+
+
+def topic_name(case: Case, desk: StaffDesk) -> Phrase:
+    return Phrase("card.topic", number=case.number, category=category_label(desk.intake, case.category), stage=stage_name(case.stage))
+
+
+def card_text(case: Case, desk: StaffDesk, customer: User | None, owner: User | None, evidence_count: int) -> Phrase:
+    references = [
+        Phrase("intake.confirm.reference_line", label=localized(field.label), value=case.reference_values[field.key])
+        for field in desk.intake.references
+        if case.reference_values.get(field.key)
+    ]
+    statement = case.statement
+    if len(statement) > CARD_STATEMENT_CHARS:
+        statement = shortened(statement, CARD_STATEMENT_CHARS)
+    return Phrase(
+        "card.text",
+        number=case.number,
+        category=category_label(desk.intake, case.category),
+        severity=SEVERITY_NAMES.get(case.severity, SEVERITY_NAMES["general"]),
+        stage=stage_name(case.stage),
+        tier=case.tier,
+        customer=desk.customer_label(customer, case.customer_id),
+        contact=mask_phone(case.contact_phone) if case.contact_phone else Phrase("card.no_contact"),
+        language=LANGUAGE_NAMES.get(case.locale, LANGUAGE_NAMES["en"]),
+        statement=statement or Phrase("intake.confirm.evidence_only"),
+        evidence=evidence_count,
+        references=Lines(references),
+        resolution=RESOLUTION_LABELS.get(case.resolution, RESOLUTION_LABELS["other"]),
+        resolution_note=case.resolution_note or "",
+        owner=owner.first_name if owner else Phrase("card.unclaimed"),
+        due=_due(desk, case),
+    )
+
+
+def _due(desk: StaffDesk, case: Case) -> Phrase:
+    moment = desk.next_due(case)
+    return Phrase("status.due", at=moment) if moment else Phrase("status.no_due")
+
+
+def card_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
+    def button(label: Phrase, action: str, arg: str = "") -> Button:
+        return Button(label, staff_callback(case.id, action, arg))
+
+    severity_row = tuple(
+        button(Phrase("card.button.current", label=name) if case.severity == key else name, "severity", key)
+        for key, name in SEVERITY_NAMES.items()
+    )
+    return (
+        (button(Phrase("card.button.claim"), "claim"), button(Phrase("card.button.escalate"), "escalate")),
+        severity_row,
+        (button(Phrase("card.button.category"), "category"), button(Phrase("card.button.ask"), "ask")),
+        (button(Phrase("card.button.propose"), "propose"), button(Phrase("card.button.reject"), "reject")),
+        (button(Phrase("card.button.reveal"), "reveal"),),
+    )

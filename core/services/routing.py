@@ -1,0 +1,132 @@
+"""Routing: a filed case reaches the handler group; messages go both ways between a
+customer and their case's thread, in each reader's script."""
+from __future__ import annotations
+
+from core.domain.scripts import for_reader
+from core.intents import AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Receipt, SendMessage
+from core.services.case_card import card_buttons, card_text, topic_name
+from core.services.staff_desk import StaffDesk
+from core.storage.models import Case, User
+from core.storage.uow import UnitOfWork
+
+RELAY_CALLBACK_PREFIX = "r"
+
+
+async def route_new_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer: User) -> None:
+    """Topic (forum) or card (plain group), then the evidence copied beneath it."""
+    if desk.chat_id is None:
+        return
+    evidence = await uow.cases.evidence(case.id)
+    if desk.is_forum:
+        uow.emit(CreateTopic(desk.chat_id, desk.locale, case.id, topic_name(case, desk)))
+    uow.emit(
+        SendMessage(
+            desk.chat_id,
+            desk.locale,
+            card_text(case, desk, customer, None, len(evidence)),
+            card_buttons(case),
+            route=CaseRoute(case.id, "card"),
+        )
+    )
+    for item in evidence:
+        uow.emit(CopyMessage(desk.chat_id, desk.locale, customer.id, item.message_id, route=CaseRoute(case.id, "evidence")))
+
+
+async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_changed: bool = False) -> None:
+    if desk.chat_id is None:
+        return
+    customer = await uow.users.get(case.customer_id)
+    owner = await uow.users.get(case.owner_id) if case.owner_id else None
+    evidence = await uow.cases.evidence(case.id)
+    uow.emit(EditCard(desk.chat_id, desk.locale, case.id, card_text(case, desk, customer, owner, len(evidence)), card_buttons(case)))
+    if stage_changed and desk.is_forum:
+        uow.emit(EditTopic(desk.chat_id, desk.locale, case.id, topic_name(case, desk)))
+
+
+def notice_in_thread(uow: UnitOfWork, desk: StaffDesk, case: Case, text: Phrase) -> None:
+    if desk.chat_id is not None:
+        uow.emit(SendMessage(desk.chat_id, desk.locale, text, route=CaseRoute(case.id, "notice")))
+
+
+# --- customer -> thread ------------------------------------------------------------------
+
+async def customer_message(uow: UnitOfWork, desk: StaffDesk, customer: User, message_id: int, text: str | None) -> bool:
+    """A customer's message outside the intake dialog. False when they have no open case."""
+    cases = await uow.cases.open_for_customer(customer.id)
+    if not cases:
+        return False
+    if len(cases) == 1:
+        await _relay_to_case(uow, desk, customer, cases[0], message_id, text)
+        return True
+    held = await uow.cases.hold_relay(customer.id, message_id, text, uow.clock.now())
+    buttons = tuple((Button(Phrase("relay.case_button", number=c.number), f"{RELAY_CALLBACK_PREFIX}:{held.id}:{c.id}"),) for c in cases)
+    uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.which_case"), buttons))
+    return True
+
+
+async def choose_case(uow: UnitOfWork, desk: StaffDesk, customer: User, callback_id: str, data: str) -> None:
+    """The customer said which case a held message is about."""
+    parts = data.split(":")
+    relay = await uow.cases.held_relay(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+    case = await uow.cases.get(int(parts[2])) if relay is not None and parts[2].isdigit() else None
+    # Only the customer's own held message and own case: anything else is a stale button.
+    if relay is None or relay.user_id != customer.id or case is None or case.customer_id != customer.id:
+        uow.emit(AnswerCallback(customer.id, customer.locale, callback_id, Phrase("button.expired")))
+        return
+    uow.emit(AnswerCallback(customer.id, customer.locale, callback_id))
+    await uow.cases.release_relay(relay)
+    await _relay_to_case(uow, desk, customer, case, relay.message_id, relay.text)
+
+
+async def _relay_to_case(uow: UnitOfWork, desk: StaffDesk, customer: User, case: Case, message_id: int, text: str | None) -> None:
+    now = uow.clock.now()
+    uow.cases.record_event(case.id, now, f"customer:{customer.id}", "customer_message", text=text, message_id=message_id)
+    if desk.chat_id is not None:
+        label = desk.customer_label(customer, customer.id)
+        if text is not None:
+            uow.emit(
+                SendMessage(
+                    desk.chat_id,
+                    desk.locale,
+                    Phrase("relay.from_customer", customer=label, number=case.number, text=text, converted=_converted(desk, customer, text)),
+                    route=CaseRoute(case.id, "relay"),
+                )
+            )
+        else:
+            uow.emit(
+                CopyMessage(
+                    desk.chat_id,
+                    desk.locale,
+                    customer.id,
+                    message_id,
+                    route=CaseRoute(case.id, "relay"),
+                    caption=Phrase("relay.media_from_customer", customer=label, number=case.number),
+                )
+            )
+    uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.passed_on", number=case.number)))
+
+
+def _converted(desk: StaffDesk, customer: User, text: str) -> Lines:
+    converted = for_reader(text, desk.locale)
+    if not desk.staff.show_converted or converted == text:
+        return Lines([])
+    return Lines([Phrase("relay.converted", text=converted)])
+
+
+# --- thread -> customer ------------------------------------------------------------------
+
+async def staff_reply(
+    uow: UnitOfWork, desk: StaffDesk, staff: User, case: Case, message_id: int, text: str | None, has_media: bool
+) -> None:
+    """A staff message in the case's thread reaches the customer in the customer's script."""
+    customer = await uow.users.get(case.customer_id)
+    locale = customer.locale if customer else case.locale
+    assert desk.chat_id is not None
+    receipt = Receipt(case.id, desk.chat_id, message_id, desk.locale)
+    converted = for_reader(text or "", locale, desk.staff.traditional_standard)
+    uow.cases.record_event(case.id, uow.clock.now(), f"staff:{staff.id}", "staff_reply", text=text, message_id=message_id)
+    if has_media:
+        caption = Phrase("customer.staff_media", number=case.number, text=converted)
+        uow.emit(CopyMessage(case.customer_id, locale, desk.chat_id, message_id, caption=caption, receipt=receipt))
+    else:
+        uow.emit(SendMessage(case.customer_id, locale, Phrase("customer.staff_reply", number=case.number, text=converted), receipt=receipt))

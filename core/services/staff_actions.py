@@ -1,0 +1,213 @@
+"""Staff actions on a case, from the card's buttons, replies to prompts and commands.
+
+Every action is checked (group membership and tier), recorded in the case's history,
+and reflected on the card, which is edited in place.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from core.domain.staff import Role, allowed
+from core.intents import AnswerCallback, Button, CaseRoute, Phrase, SendMessage
+from core.services.case_card import SEVERITY_NAMES, parse_staff_callback, staff_callback
+from core.services.intake_prompts import localized
+from core.services.routing import notice_in_thread, refresh_card
+from core.services.staff_desk import StaffDesk
+from core.storage.case_repositories import FINAL_STAGES
+from core.storage.models import Case, User
+from core.storage.uow import UnitOfWork
+
+log = logging.getLogger("kesu.staff")
+
+PROMPTED_ACTIONS = ("ask", "propose", "reject")
+MAX_TIER = 3
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A staff member acting in a chat, with what was verified about them."""
+
+    user: User
+    role: Role
+    is_member: bool  # of the handler group, checked with getChatMember
+    chat_id: int
+
+    @property
+    def tag(self) -> str:
+        return f"staff:{self.user.id}"
+
+
+def refusal(desk: StaffDesk, actor: Actor, action: str) -> Phrase | None:
+    """Why the actor may not do this, or None when they may."""
+    reason = None
+    if desk.chat_id is None or actor.chat_id != desk.chat_id:
+        reason = Phrase("staff.refused.wrong_chat")
+    elif not actor.is_member:
+        reason = Phrase("staff.refused.not_member")
+    elif not allowed(action, actor.role):
+        reason = Phrase("staff.refused.no_role") if actor.role == Role.NONE else Phrase("staff.refused.tier")
+    if reason is not None:
+        log.warning(
+            "staff action refused",
+            extra={"user": actor.user.id, "chat": actor.chat_id, "action": action, "role": actor.role.name, "member": actor.is_member},
+        )
+    return reason
+
+
+class StaffActions:
+    def __init__(self, uow: UnitOfWork, desk: StaffDesk, actor: Actor) -> None:
+        self.uow = uow
+        self.desk = desk
+        self.actor = actor
+
+    def _record(self, case: Case, action: str, **detail: object) -> None:
+        now = self.uow.clock.now()
+        case.updated_at = now
+        self.uow.cases.record_event(case.id, now, self.actor.tag, action, **detail)
+
+    def _answer(self, callback_id: str, text: Phrase | None = None, alert: bool = False) -> None:
+        self.uow.emit(AnswerCallback(self.actor.chat_id, self.actor.user.locale, callback_id, text, show_alert=alert))
+
+    # --- buttons ------------------------------------------------------------------------
+    async def press(self, callback_id: str, data: str) -> None:
+        parsed = parse_staff_callback(data)
+        case = await self.uow.cases.get(parsed[0]) if parsed else None
+        if parsed is None or case is None:
+            self._answer(callback_id, Phrase("button.expired"))
+            return
+        _, action, arg = parsed
+        permission = "category" if action == "setcat" else action
+        reason = refusal(self.desk, self.actor, permission) if permission in _PERMISSIONS else Phrase("button.expired")
+        if reason is not None:
+            self._answer(callback_id, reason, alert=True)
+            return
+        if case.stage in FINAL_STAGES:
+            self._answer(callback_id, Phrase("staff.case_closed", number=case.number), alert=True)
+            return
+        await getattr(self, "_" + action)(callback_id, case, arg)
+
+    async def _claim(self, callback_id: str, case: Case, arg: str) -> None:
+        if not await self.uow.cases.claim(case.id, self.actor.user.id, self.uow.clock.now()):
+            await self.uow.session.refresh(case)
+            owner = await self.uow.users.get(case.owner_id) if case.owner_id else None
+            self._answer(callback_id, Phrase("staff.already_claimed", name=owner.first_name if owner else "?"), alert=True)
+            return
+        await self.uow.session.refresh(case)
+        stage_changed = case.stage == "received"
+        if stage_changed:
+            case.stage = "accepted"
+        self._record(case, "claimed", stage=case.stage)
+        self._answer(callback_id, Phrase("staff.claimed", number=case.number))
+        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.claimed", name=self.actor.user.first_name))
+        customer = await self.uow.users.get(case.customer_id)
+        if customer is not None and stage_changed:
+            self.uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.accepted", number=case.number)))
+        await refresh_card(self.uow, self.desk, case, stage_changed=stage_changed)
+
+    async def _severity(self, callback_id: str, case: Case, arg: str) -> None:
+        if arg not in SEVERITY_NAMES or arg == case.severity:
+            self._answer(callback_id)
+            return
+        case.severity = arg
+        # PROCESS.md §4: major cases are handled from tier 2 up.
+        if arg == "major" and case.tier < 2:
+            case.tier = 2
+        self._record(case, "severity", severity=arg, tier=case.tier)
+        self._answer(callback_id, Phrase("staff.severity_set", severity=SEVERITY_NAMES[arg]))
+        await refresh_card(self.uow, self.desk, case)
+
+    async def _category(self, callback_id: str, case: Case, arg: str) -> None:
+        buttons = tuple(
+            (Button(localized(c.label), staff_callback(case.id, "setcat", c.key)),) for c in self.desk.intake.categories
+        )
+        self._answer(callback_id)
+        assert self.desk.chat_id is not None
+        self.uow.emit(SendMessage(self.desk.chat_id, self.desk.locale, Phrase("staff.choose_category", number=case.number), buttons, route=CaseRoute(case.id, "picker")))
+
+    async def _setcat(self, callback_id: str, case: Case, arg: str) -> None:
+        category = self.desk.intake.category(arg)
+        if category is None:
+            self._answer(callback_id, Phrase("button.expired"))
+            return
+        case.category = arg
+        self._record(case, "category", category=arg)
+        self._answer(callback_id, Phrase("staff.category_set", category=localized(category.label)))
+        await refresh_card(self.uow, self.desk, case, stage_changed=True)
+
+    async def _escalate(self, callback_id: str, case: Case, arg: str) -> None:
+        if case.tier >= MAX_TIER:
+            self._answer(callback_id, Phrase("staff.top_tier"), alert=True)
+            return
+        case.tier += 1
+        self._record(case, "escalated", tier=case.tier)
+        self._answer(callback_id)
+        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.escalated", name=self.actor.user.first_name, tier=case.tier))
+        await refresh_card(self.uow, self.desk, case)
+
+    async def _reveal(self, callback_id: str, case: Case, arg: str) -> None:
+        self._record(case, "contact_revealed")
+        text = Phrase("staff.contact", phone=case.contact_phone) if case.contact_phone else Phrase("staff.no_contact")
+        self._answer(callback_id, text, alert=True)  # only the supervisor sees it
+
+    async def _prompt(self, callback_id: str, case: Case, action: str) -> None:
+        self._answer(callback_id)
+        assert self.desk.chat_id is not None
+        texts = {
+            "ask": Phrase("staff.prompt.ask", number=case.number),
+            "propose": Phrase("staff.prompt.propose", number=case.number),
+            "reject": Phrase("staff.prompt.reject", number=case.number),
+        }
+        self.uow.emit(
+            SendMessage(self.desk.chat_id, self.desk.locale, texts[action], route=CaseRoute(case.id, "prompt:" + action), force_reply=True)
+        )
+
+    async def _ask(self, callback_id: str, case: Case, arg: str) -> None:
+        await self._prompt(callback_id, case, "ask")
+
+    async def _propose(self, callback_id: str, case: Case, arg: str) -> None:
+        await self._prompt(callback_id, case, "propose")
+
+    async def _reject(self, callback_id: str, case: Case, arg: str) -> None:
+        await self._prompt(callback_id, case, "reject")
+
+    # --- texts answering a prompt ---------------------------------------------------------
+    async def answer_prompt(self, action: str, case: Case, text: str, message_id: int) -> None:
+        from core.domain.scripts import for_reader
+
+        reason = refusal(self.desk, self.actor, action)
+        if reason is not None:
+            self._reply(case, reason)
+            return
+        if case.stage in FINAL_STAGES:
+            self._reply(case, Phrase("staff.case_closed", number=case.number))
+            return
+        customer = await self.uow.users.get(case.customer_id)
+        locale = customer.locale if customer else case.locale
+        converted = for_reader(text, locale, self.desk.staff.traditional_standard)
+        texts = {
+            "ask": Phrase("customer.question", number=case.number, text=converted),
+            "propose": Phrase("customer.proposal", number=case.number, text=converted),
+            "reject": Phrase("customer.rejected", number=case.number, reason=converted),
+        }
+        stage = {"propose": "solution_proposed", "reject": "rejected"}.get(action)
+        if stage:
+            case.stage = stage
+        self._record(case, {"ask": "asked", "propose": "proposed", "reject": "rejected"}[action], text=text)
+        self.uow.emit(SendMessage(case.customer_id, locale, texts[action]))
+        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.sent_to_customer", name=self.actor.user.first_name))
+        await refresh_card(self.uow, self.desk, case, stage_changed=stage is not None)
+
+    def _reply(self, case: Case, text: Phrase) -> None:
+        notice_in_thread(self.uow, self.desk, case, text)
+
+    async def note(self, case: Case, text: str) -> None:
+        reason = refusal(self.desk, self.actor, "note")
+        if reason is not None:
+            self._reply(case, reason)
+            return
+        self._record(case, "note", text=text)
+
+
+# Button actions and the permission each is checked against.
+_PERMISSIONS = {"claim", "severity", "category", "escalate", "reveal", "ask", "propose", "reject"}

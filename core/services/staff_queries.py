@@ -1,0 +1,140 @@
+"""Staff commands in the handler group: /queue, /case, /mine, /assign, /find."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from core.intents import Lines, Phrase, SendMessage
+from core.services.case_card import SEVERITY_NAMES, stage_name
+from core.services.intake_prompts import category_label
+from core.services.routing import refresh_card
+from core.services.staff_actions import Actor, refusal
+from core.services.staff_desk import StaffDesk
+from core.storage.models import Case
+from core.storage.uow import UnitOfWork
+
+EVENT_NAMES = {
+    "filed": Phrase("event.filed"),
+    "claimed": Phrase("event.claimed"),
+    "severity": Phrase("event.severity"),
+    "category": Phrase("event.category"),
+    "escalated": Phrase("event.escalated"),
+    "contact_revealed": Phrase("event.contact_revealed"),
+    "asked": Phrase("event.asked"),
+    "proposed": Phrase("event.proposed"),
+    "rejected": Phrase("event.rejected"),
+    "note": Phrase("event.note"),
+    "staff_reply": Phrase("event.staff_reply"),
+    "customer_message": Phrase("event.customer_message"),
+    "delivery_failed": Phrase("event.delivery_failed"),
+    "assigned": Phrase("event.assigned"),
+}
+OTHER_EVENT = Phrase("event.other")
+
+
+class StaffQueries:
+    def __init__(self, uow: UnitOfWork, desk: StaffDesk, actor: Actor, thread_id: int | None) -> None:
+        self.uow = uow
+        self.desk = desk
+        self.actor = actor
+        self.thread_id = thread_id
+
+    def _say(self, text: Phrase) -> None:
+        # In the staff member's own language, where they asked.
+        self.uow.emit(SendMessage(self.actor.chat_id, self.actor.user.locale, text, thread_id=self.thread_id))
+
+    def _allowed(self, action: str) -> bool:
+        reason = refusal(self.desk, self.actor, action)
+        if reason is not None:
+            self._say(reason)
+        return reason is None
+
+    async def _lines(self, cases: Sequence[Case]) -> Lines:
+        lines = []
+        for case in cases:
+            owner = await self.uow.users.get(case.owner_id) if case.owner_id else None
+            lines.append(
+                Phrase(
+                    "staff.queue_line",
+                    number=case.number,
+                    category=category_label(self.desk.intake, case.category),
+                    severity=SEVERITY_NAMES.get(case.severity, SEVERITY_NAMES["general"]),
+                    stage=stage_name(case.stage),
+                    owner=owner.first_name if owner else Phrase("card.unclaimed"),
+                )
+            )
+        return Lines(lines)
+
+    async def queue(self) -> None:
+        if self._allowed("queue"):
+            cases = await self.uow.cases.queue()
+            self._say(Phrase("staff.queue", cases=await self._lines(cases)) if cases else Phrase("staff.queue_empty"))
+
+    async def mine(self) -> None:
+        if self._allowed("mine"):
+            cases = await self.uow.cases.owned_by(self.actor.user.id)
+            self._say(Phrase("staff.mine", cases=await self._lines(cases)) if cases else Phrase("staff.mine_empty"))
+
+    async def find(self, text: str | None) -> None:
+        if not self._allowed("find"):
+            return
+        if not text:
+            self._say(Phrase("staff.usage.find"))
+            return
+        cases = await self.uow.cases.find(text)
+        self._say(Phrase("staff.found", query=text, cases=await self._lines(cases)) if cases else Phrase("staff.not_found", query=text))
+
+    async def case(self, number: str | None, current: Case | None) -> None:
+        if not self._allowed("case"):
+            return
+        case = await self.uow.cases.by_number(number.strip().upper()) if number else current
+        if case is None:
+            self._say(Phrase("staff.usage.case") if not number else Phrase("staff.not_found", query=number))
+            return
+        owner = await self.uow.users.get(case.owner_id) if case.owner_id else None
+        events = await self.uow.cases.events(case.id)
+        history = []
+        for event in events:
+            actor = event.actor
+            if actor.startswith("staff:"):
+                staff = await self.uow.users.get(int(actor.split(":", 1)[1]))
+                actor = staff.first_name if staff else actor
+            elif actor.startswith("customer:"):
+                actor = self.desk.customer_label(await self.uow.users.get(case.customer_id), case.customer_id)
+            detail = event.detail.get("text") or event.detail.get("reason") or ""
+            history.append(Phrase("staff.history_line", at=event.at, actor=actor, event=EVENT_NAMES.get(event.action, OTHER_EVENT), detail=detail))
+        self._say(
+            Phrase(
+                "staff.case_detail",
+                number=case.number,
+                category=category_label(self.desk.intake, case.category),
+                severity=SEVERITY_NAMES.get(case.severity, SEVERITY_NAMES["general"]),
+                stage=stage_name(case.stage),
+                tier=case.tier,
+                owner=owner.first_name if owner else Phrase("card.unclaimed"),
+                history=Lines(history),
+            )
+        )
+
+    async def assign(self, argument: str | None, current: Case | None) -> None:
+        if not self._allowed("assign"):
+            return
+        parts = (argument or "").split()
+        if current is None and len(parts) == 2:
+            current = await self.uow.cases.by_number(parts[0].upper())
+            parts = parts[1:]
+        if current is None or len(parts) != 1 or not parts[0].lstrip("@").isdigit():
+            self._say(Phrase("staff.usage.assign"))
+            return
+        user_id = int(parts[0].lstrip("@"))
+        if self.desk.staff.role_of(user_id).value == 0:
+            self._say(Phrase("staff.assign_not_staff", user=user_id))
+            return
+        current.owner_id = user_id
+        if current.stage == "received":
+            current.stage = "accepted"
+        now = self.uow.clock.now()
+        current.updated_at = now
+        self.uow.cases.record_event(current.id, now, self.actor.tag, "assigned", owner=user_id)
+        assignee = await self.uow.users.get(user_id)
+        self._say(Phrase("staff.assigned", number=current.number, name=assignee.first_name if assignee else str(user_id)))
+        await refresh_card(self.uow, self.desk, current, stage_changed=True)

@@ -1,0 +1,203 @@
+"""Routing to staff through the real process: threads, relays both ways, who may act."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+
+from tests.e2e.conversation import Conversation, button_texts
+from tests.e2e.staffed import Staffed, file_complaint, setup_staffed
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(params=[True, False], ids=["forum", "plain"])
+async def staffed(request: pytest.FixtureRequest, fake_server, tmp_path: Path) -> AsyncIterator[Staffed]:
+    desk = setup_staffed(fake_server, tmp_path, forum=request.param)
+    desk.bot.start()
+    try:
+        await fake_server.wait_for(lambda: any(c[0] == "getUpdates" for c in fake_server.calls), timeout=30)
+        yield desk
+    finally:
+        desk.bot.stop()
+
+
+def case_row(desk: Staffed, number: str) -> dict:
+    path = desk.database_url.split("///", 1)[1]
+    with sqlite3.connect(path) as connection:
+        connection.row_factory = sqlite3.Row
+        return dict(connection.execute("SELECT * FROM cases WHERE number = ?", (number,)).fetchone())
+
+
+def staff_post(desk: Staffed, staff, text: str, case: dict, card: dict):
+    """A staff message in the case's thread: in its topic (forum) or as a reply to the card."""
+    if desk.group.forum:
+        return staff.send_text_in(desk.group, text, message_thread_id=case["thread_id"])
+    return staff.send_text_in(desk.group, text, reply_to_message_id=card["message_id"])
+
+
+async def filed_case(desk: Staffed, language_code: str = "en", statement: str = "The kettle arrived broken, the lid is cracked.", photos: int = 0):
+    server = desk.server
+    customer = server.create_user(first_name="Cust", language_code="en")
+    talk = Conversation(server, customer)
+    number = await file_complaint(talk, statement, photos=photos)
+    await server.wait_for(lambda: any(number in (m.get("text") or "") and m.get("reply_markup") for m in desk.group_messages()))
+    card = next(m for m in desk.group_messages() if number in (m.get("text") or "") and m.get("reply_markup"))
+    if language_code != "en":
+        # The customer switches language after filing: replies follow their current script.
+        customer.language_code = language_code
+        [menu] = await talk.send("/language")
+        await talk.press(menu, {"zh-hk": "繁體中文", "zh-cn": "简体中文"}[language_code])
+    return customer, talk, number, card
+
+
+async def test_a_filed_case_reaches_the_group_with_card_and_evidence_and_relays_both_ways(staffed: Staffed) -> None:
+    server, desk = staffed.server, staffed
+    customer, talk, number, card = await filed_case(desk, photos=2)
+    await server.wait_for(lambda: len(desk.group_messages()) >= 3)
+    case = case_row(desk, number)
+    card_lines = card["text"].split("\n")
+    assert card_lines[0] == f"📋 {number} · 产品质量"
+    assert "客户：Cust" in card["text"] and "The kettle arrived broken, the lid is cracked." in card["text"]
+    assert button_texts(card)[:2] == ["🙋 认领", "⬆️ 升级"]
+    evidence = [m for m in desk.group_messages() if m.get("caption", "").startswith("evidence")]
+    assert [m["caption"] for m in evidence] == ["evidence 0", "evidence 1"]
+    if desk.group.forum:
+        [topic] = desk.group.topics
+        assert topic.name == f"{number} · 产品质量 · 已收到，等待审阅"
+        assert case["thread_id"] == topic.message_thread_id
+        assert all(m.get("message_thread_id") == case["thread_id"] for m in [card, *evidence])
+    else:
+        assert case["thread_id"] is None
+        assert all(m["reply_to_message"]["message_id"] == card["message_id"] for m in evidence)
+
+    # staff -> customer
+    reply = staff_post(desk, desk.agent, "Sorry about that. Could you send a photo of the box?", case, card)
+    [relayed] = await talk._replies(1, 15)
+    assert relayed["text"] == f"💬 {number} · from our team:\nSorry about that. Could you send a photo of the box?"
+    await server.wait_for(lambda: any(c[0] == "setMessageReaction" and c[1]["message_id"] == reply["message"]["message_id"] for c in server.calls))
+
+    # customer -> thread
+    before = len(desk.group_messages())
+    [passed] = await talk.send("Here it is: the box was crushed on one side.")
+    assert passed["text"] == f"✓ Passed on to the team handling {number}."
+    await server.wait_for(lambda: len(desk.group_messages()) > before)
+    forwarded = desk.group_messages()[-1]
+    assert forwarded["text"] == f"👤 Cust · {number}：\nHere it is: the box was crushed on one side."
+    if desk.group.forum:
+        assert forwarded["message_thread_id"] == case["thread_id"]
+    else:
+        assert forwarded["reply_to_message"]["message_id"] == card["message_id"]
+
+
+async def test_scripts_are_converted_both_ways(staffed: Staffed) -> None:
+    server, desk = staffed.server, staffed
+    customer, talk, number, card = await filed_case(desk, language_code="zh-hk")
+    case = case_row(desk, number)
+    staff_post(desk, desk.agent, "您的退款已经处理，请查收", case, card)
+    [relayed] = await talk._replies(1, 15)
+    assert relayed["text"] == f"💬 {number} · 客服回覆：\n您的退款已經處理，請查收"
+    before = len(desk.group_messages())
+    await talk.send("謝謝，我會留意帳戶的訊息。")
+    await server.wait_for(lambda: len(desk.group_messages()) > before)
+    shown = desk.group_messages()[-1]["text"]
+    assert shown == f"👤 Cust · {number}：\n謝謝，我會留意帳戶的訊息。\n（转换）谢谢，我会留意帐户的讯息。"
+
+
+async def test_notes_stay_internal_and_blocked_customers_are_reported(staffed: Staffed) -> None:
+    server, desk = staffed.server, staffed
+    customer, talk, number, card = await filed_case(desk)
+    case = case_row(desk, number)
+    staff_post(desk, desk.agent, "#note customer sounds upset, offer a replacement", case, card)
+    staff_post(desk, desk.agent, "/note checked the courier records", case, card)
+    staff_post(desk, desk.agent, "A replacement is on its way.", case, card)
+    [relayed] = await talk._replies(1, 15)
+    assert relayed["text"].endswith("A replacement is on its way.")  # the notes did not go out
+    with sqlite3.connect(desk.database_url.split("///", 1)[1]) as connection:
+        notes = connection.execute("SELECT detail FROM case_events WHERE action = 'note' ORDER BY id").fetchall()
+    assert len(notes) == 2 and "courier" in notes[1][0]
+
+    customer.block_bot()
+    before = len(desk.group_messages())
+    staff_post(desk, desk.agent, "Did it arrive?", case, card)
+    await server.wait_for(lambda: len(desk.group_messages()) > before)
+    warning = desk.group_messages()[-1]
+    assert warning["text"] == "⚠️ 这条消息未能送达客户：客户已屏蔽机器人。"
+    assert len(server.bot_messages(customer.chat_id)) == talk.cursor  # nothing reached the blocked customer
+
+
+async def test_a_customer_with_two_open_cases_is_asked_which(staffed: Staffed) -> None:
+    server, desk = staffed.server, staffed
+    customer = server.create_user(first_name="Two", language_code="en")
+    talk = Conversation(server, customer)
+    first = await file_complaint(talk, "The kettle arrived broken, the lid is cracked.")
+    second = await file_complaint(talk, "I was charged twice for the same order.", category="Prices and billing")
+    [question] = await talk.send("Any news?")
+    assert question["text"] == "You have more than one open complaint. Which one is this message about?"
+    assert button_texts(question) == [first, second]
+    before = len(desk.group_messages())
+    [passed] = await talk.press(question, second)
+    assert passed["text"] == f"✓ Passed on to the team handling {second}."
+    await server.wait_for(lambda: len(desk.group_messages()) > before)
+    assert desk.group_messages()[-1]["text"] == f"👤 Two · {second}：\nAny news?"
+
+
+async def test_two_staff_claiming_at_once_get_one_owner(staffed: Staffed) -> None:
+    server, desk = staffed.server, staffed
+    customer, talk, number, card = await filed_case(desk)
+    claim = next(b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row if "认领" in b["text"])
+    answered = len(server.callback_answers)
+    desk.agent.press_button(card["message_id"], claim, chat=desk.group)
+    desk.agent2.press_button(card["message_id"], claim, chat=desk.group)
+    await server.wait_for(lambda: len(server.callback_answers) >= answered + 2)
+    case = case_row(desk, number)
+    ann_won = case["owner_id"] == desk.agent.id
+    assert case["owner_id"] in (desk.agent.id, desk.agent2.id) and case["stage"] == "accepted"
+    # Ann reads Simplified Chinese, Bo English: each is answered in their own language.
+    expected = (
+        {f"{number} 已由您负责。", "Already claimed by Agent Ann."}
+        if ann_won
+        else {f"You now own {number}.", "已被 Agent Bo 认领。"}
+    )
+    assert {a.get("text") for a in server.callback_answers[answered:]} == expected
+    [accepted] = await talk._replies(1, 15)
+    assert accepted["text"].startswith(f"Your complaint {number} has been accepted")
+    owner = "Agent Ann" if ann_won else "Agent Bo"
+    await server.wait_for(
+        lambda: any(c[0] == "editMessageText" and c[1]["message_id"] == card["message_id"] and f"负责人：{owner}" in c[1]["text"] for c in server.calls)
+    )
+
+
+PROTECTED = ["claim", "escalate", "severity:major", "category", "ask", "propose", "reject", "reveal"]
+SUPERVISOR_ONLY = {"reject", "reveal"}
+
+
+@pytest.mark.parametrize("action", PROTECTED)
+async def test_each_protected_action_refuses_non_members_and_under_privileged_staff(staffed: Staffed, action: str) -> None:
+    server, desk = staffed.server, staffed
+    customer, talk, number, card = await filed_case(desk)
+    name, _, arg = action.partition(":")
+    data = next(
+        b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row if b["callback_data"].split(":")[2] == name and (not arg or b["callback_data"].endswith(arg))
+    )
+    actors = [(desk.outsider, "Refused: you are not a member of the handler group."), (desk.no_role, "Refused: you have no staff role in this deployment.")]
+    if name in SUPERVISOR_ONLY:
+        actors.append((desk.agent, "已拒绝：此操作需要主管或总监权限。"))
+    for actor, expected in actors:
+        answered = len(server.callback_answers)
+        actor.press_button(card["message_id"], data, chat=desk.group)
+        await server.wait_for(lambda: len(server.callback_answers) > answered)
+        answer = server.callback_answers[-1]
+        assert (answer["text"], answer.get("show_alert")) == (expected, True), actor.first_name
+    case = case_row(desk, number)
+    assert (case["owner_id"], case["tier"], case["severity"], case["stage"]) == (None, 1, "general", "received")
+    refusals = [r for r in desk.bot.log_records() if r.get("msg") == "staff action refused"]
+    assert len(refusals) >= len(actors)
+    # and the role that may do it is not refused
+    allowed_actor = desk.supervisor if name in SUPERVISOR_ONLY else desk.agent
+    answered = len(server.callback_answers)
+    allowed_actor.press_button(card["message_id"], data, chat=desk.group)
+    await server.wait_for(lambda: len(server.callback_answers) > answered)
+    assert not (server.callback_answers[-1].get("text") or "").startswith(("Refused", "已拒绝"))
