@@ -101,6 +101,8 @@ def bot_env(api_base: str, database_url: str, **overrides: str) -> dict[str, str
         # Conversations in tests are quick; the rate-limit test sets Telegram's real figures.
         "SEND_PER_CHAT_PER_SECOND": "50",
         "SEND_PER_CHAT_BURST": "20",
+        "SEND_PER_GROUP_PER_MINUTE": "1200",
+        "SEND_PER_GROUP_BURST": "20",
     }
     env.update(overrides)
     return env

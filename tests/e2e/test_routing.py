@@ -201,3 +201,65 @@ async def test_each_protected_action_refuses_non_members_and_under_privileged_st
     allowed_actor.press_button(card["message_id"], data, chat=desk.group)
     await server.wait_for(lambda: len(server.callback_answers) > answered)
     assert not (server.callback_answers[-1].get("text") or "").startswith(("Refused", "已拒绝"))
+
+
+async def test_staff_commands_prompts_and_history(staffed: Staffed) -> None:
+    server, desk = staffed.server, staffed
+    customer, talk, number, card = await filed_case(desk)
+    case = case_row(desk, number)
+    group = desk.group
+
+    async def command(staff, text: str, in_thread: bool = False) -> dict:
+        before = len(desk.group_messages())
+        if in_thread:
+            staff_post(desk, staff, text, case, card)
+        else:
+            staff.send_command(text, chat=group)
+        await server.wait_for(lambda: len(desk.group_messages()) > before)
+        return desk.group_messages()[-1]
+
+    queue = await command(desk.agent2, "/queue")
+    assert queue["text"].startswith("Open cases (unclaimed first)\n" + number)
+    assert (await command(desk.agent2, "/mine"))["text"] == "You have no open cases."
+    found = await command(desk.agent2, "/find kettle")
+    assert number in found["text"]
+    assert (await command(desk.agent2, "/find nothing-like-this"))["text"] == "No case matches “nothing-like-this”."
+
+    # An agent may not assign; a supervisor may (by user id, in the case's thread).
+    assert (await command(desk.agent, f"/assign {desk.agent2.id}", in_thread=True))["text"] == "已拒绝：此操作需要主管或总监权限。"
+    assigned = await command(desk.supervisor, f"/assign {desk.agent2.id}", in_thread=True)
+    assert assigned["text"] == f"{number} 已指派给 Agent Bo。"
+    assert (await command(desk.agent2, "/mine"))["text"].startswith("Your open cases\n" + number)
+
+    # Ask the customer through the prompt: the staff member replies to the bot's prompt.
+    ask = next(b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row if "询问" in b["text"])
+    before = len(desk.group_messages())
+    desk.agent2.press_button(card["message_id"], ask, chat=group)
+    await server.wait_for(lambda: len(desk.group_messages()) > before)
+    prompt = desk.group_messages()[-1]
+    assert prompt["text"] == f"❓ 请回复这条消息，写下要问 {number} 客户的问题。"
+    assert prompt["_reply_markup"] == {"force_reply": True}
+    desk.agent2.send_text_in(group, "When did you receive the parcel?", reply_to_message_id=prompt["message_id"], **({"message_thread_id": case["thread_id"]} if group.forum else {}))
+    [question] = await talk._replies(1, 15)
+    assert question["text"].startswith(f"❓ {number} · we need a little more information") and "When did you receive the parcel?" in question["text"]
+    await server.wait_for(lambda: desk.group_messages()[-1]["text"] == "✓ Agent Bo 已发送给客户。")
+
+    history = await command(desk.director, "/case", in_thread=True)
+    assert history["text"].startswith(f"📋 {number} · 產品品質")  # the director reads Traditional
+    for expected in ("提出了客訴", "指派了案件", "詢問客戶： When did you receive the parcel?"):
+        assert expected in history["text"]
+
+    # Commands from a chat that is not the handler group are refused.
+    other = server.create_group(title="Elsewhere", members={desk.agent: "member"})
+    desk.agent.send_command("/queue", chat=other)
+    await server.wait_for(lambda: len(server.bot_messages(other.id)) == 1)
+    assert server.bot_messages(other.id)[0]["text"] == "员工操作只能在处理群组中进行。"
+
+
+async def test_customers_cannot_see_each_others_cases(staffed: Staffed) -> None:
+    server, desk = staffed.server, staffed
+    _customer, _talk, number, _card = await filed_case(desk)
+    stranger = server.create_user(first_name="Nosy", language_code="en")
+    talk = Conversation(server, stranger)
+    [answer] = await talk.send(f"/status {number}")
+    assert answer["text"] == f"I cannot find a complaint numbered {number} among yours. Send /status to see the list."
