@@ -47,7 +47,7 @@ class Running:
         if kill:
             self.bot.kill()
         else:
-            self.bot.stop()
+            await self.bot.stop_async()
         self.bot.start()
         await self.server.wait_for(lambda: self.getupdates_calls() > polls_before, timeout=30)
 
@@ -82,5 +82,5 @@ async def kesu(fake_server: FakeTelegramServer, tmp_path: Path, request: pytest.
         yield running
     finally:
         if bot.process and bot.process.poll() is None:
-            bot.stop()
+            await bot.stop_async()
         assert TOKEN not in bot.log_text(), "the bot token leaked into the log"

@@ -55,6 +55,11 @@ class BotProcess:
         self._log_file.close()
         return self.process.returncode
 
+    async def stop_async(self, timeout: float = 15) -> int:
+        """stop() off the event loop: the fake server on this loop must keep answering the
+        bot while it shuts down."""
+        return await asyncio.to_thread(self.stop, timeout)
+
     async def wait_exit(self, timeout: float = 20) -> int:
         assert self.process is not None
         deadline = time.monotonic() + timeout

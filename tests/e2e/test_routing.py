@@ -21,7 +21,7 @@ async def staffed(request: pytest.FixtureRequest, fake_server, tmp_path: Path) -
         await fake_server.wait_for(lambda: any(c[0] == "getUpdates" for c in fake_server.calls), timeout=30)
         yield desk
     finally:
-        desk.bot.stop()
+        await desk.bot.stop_async()
 
 
 def case_row(desk: Staffed, number: str) -> dict:
@@ -118,6 +118,12 @@ async def test_notes_stay_internal_and_blocked_customers_are_reported(staffed: S
     with sqlite3.connect(desk.database_url.split("///", 1)[1]) as connection:
         notes = connection.execute("SELECT detail FROM case_events WHERE action = 'note' ORDER BY id").fetchall()
     assert len(notes) == 2 and "courier" in notes[1][0]
+
+    # Staff media reaches the customer as a copy, caption converted with the rest.
+    where = {"message_thread_id": case["thread_id"]} if desk.group.forum else {"reply_to_message_id": card["message_id"]}
+    desk.agent.send_photo(caption="这是新水壶的发货单", chat=desk.group, **where)
+    [copied] = await talk._replies(1, 15)
+    assert "photo" in copied and copied["caption"] == f"💬 {number} · from our team\n这是新水壶的发货单"
 
     customer.block_bot()
     before = len(desk.group_messages())

@@ -57,5 +57,5 @@ async def test_unreachable_api_is_retried_with_backoff_until_it_comes_up(tmp_pat
         [greeting] = await server.wait_for_messages(user.chat_id, 1, after=cursor, timeout=20)
         assert greeting["text"].startswith("Hello, Late!")
     finally:
-        bot.stop()
+        await bot.stop_async()
     assert TOKEN not in bot.log_text()
