@@ -19,32 +19,27 @@ from core.storage.uow import UnitOfWork
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
 
-async def _create_postgres_database() -> tuple[str, str]:
+async def _admin_execute(statement: str) -> None:
     import asyncpg
 
     admin = make_url(POSTGRES_URL)
-    name = f"kesu_test_{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(
         host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password, database=admin.database
     )
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(statement)
     finally:
         await connection.close()
-    return admin.set(database=name).render_as_string(hide_password=False), name
+
+
+async def _create_postgres_database() -> tuple[str, str]:
+    name = f"kesu_test_{uuid.uuid4().hex[:12]}"
+    await _admin_execute(f'CREATE DATABASE "{name}"')
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), name
 
 
 async def _drop_postgres_database(name: str) -> None:
-    import asyncpg
-
-    admin = make_url(POSTGRES_URL)
-    connection = await asyncpg.connect(
-        host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password, database=admin.database
-    )
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from core.domain.phone import mask_phone
 from core.intents import Button, Lines, Phrase
+from core.services import callbacks
 from core.services.intake_prompts import RESOLUTION_LABELS, category_label, localized, shortened
 from core.services.onboarding import LANGUAGE_NAMES
 from core.services.staff_desk import StaffDesk
@@ -30,14 +31,19 @@ def stage_name(stage: str) -> Phrase:
 
 
 def staff_callback(case_id: int, action: str, arg: str = "") -> str:
-    return f"{STAFF_CALLBACK_PREFIX}:{case_id}:{action}" + (f":{arg}" if arg else "")
+    return callbacks.encode(STAFF_CALLBACK_PREFIX, case_id, action, arg)
 
 
 def parse_staff_callback(data: str) -> tuple[int, str, str] | None:
-    parts = data.split(":", 3)
-    if len(parts) < 3 or parts[0] != STAFF_CALLBACK_PREFIX or not parts[1].isdigit():
-        return None
-    return int(parts[1]), parts[2], parts[3] if len(parts) > 3 else ""
+    return callbacks.decode(STAFF_CALLBACK_PREFIX, data)
+
+
+def severity_name(severity: str) -> Phrase:
+    return SEVERITY_NAMES.get(severity, SEVERITY_NAMES["general"])
+
+
+def owner_label(owner: User | None) -> Phrase | str:
+    return owner.first_name if owner else Phrase("card.unclaimed")
 
 
 def topic_name(case: Case, desk: StaffDesk) -> Phrase:
@@ -57,7 +63,7 @@ def card_text(case: Case, desk: StaffDesk, customer: User | None, owner: User | 
         "card.text",
         number=case.number,
         category=category_label(desk.intake, case.category),
-        severity=SEVERITY_NAMES.get(case.severity, SEVERITY_NAMES["general"]),
+        severity=severity_name(case.severity),
         stage=stage_name(case.stage),
         tier=case.tier,
         customer=desk.customer_label(customer, case.customer_id),
@@ -68,7 +74,7 @@ def card_text(case: Case, desk: StaffDesk, customer: User | None, owner: User | 
         references=Lines(references),
         resolution=RESOLUTION_LABELS.get(case.resolution, RESOLUTION_LABELS["other"]),
         resolution_note=case.resolution_note or "",
-        owner=owner.first_name if owner else Phrase("card.unclaimed"),
+        owner=owner_label(owner),
         due=_due(desk, case),
     )
 

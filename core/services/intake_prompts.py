@@ -12,6 +12,7 @@ from core.domain.deployment import IntakeConfig, LocalizedText, ReferenceField
 from core.domain.intake import Draft, Step
 from core.domain.phone import mask_phone
 from core.intents import Button, Lines, Localized, Phrase, SendMessage
+from core.services import callbacks
 
 CALLBACK_PREFIX = "i"
 READ_BACK_STATEMENT_CHARS = 300
@@ -33,14 +34,11 @@ def localized(text: LocalizedText) -> Localized:
 
 
 def callback(seq: int, action: str, arg: str = "") -> str:
-    return f"{CALLBACK_PREFIX}:{seq}:{action}" + (f":{arg}" if arg else "")
+    return callbacks.encode(CALLBACK_PREFIX, seq, action, arg)
 
 
 def parse_callback(data: str) -> tuple[int, str, str] | None:
-    parts = data.split(":", 3)
-    if len(parts) < 3 or parts[0] != CALLBACK_PREFIX or not parts[1].isdigit():
-        return None
-    return int(parts[1]), parts[2], parts[3] if len(parts) > 3 else ""
+    return callbacks.decode(CALLBACK_PREFIX, data)
 
 
 def category_label(config: IntakeConfig, key: str | None) -> Phrase | Localized:

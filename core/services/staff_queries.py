@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from core.intents import Lines, Phrase, SendMessage
-from core.services.case_card import SEVERITY_NAMES, stage_name
+from core.services.case_card import owner_label, severity_name, stage_name
 from core.services.intake_prompts import category_label
 from core.services.routing import refresh_card
 from core.services.staff_actions import Actor, refusal
@@ -57,9 +57,9 @@ class StaffQueries:
                     "staff.queue_line",
                     number=case.number,
                     category=category_label(self.desk.intake, case.category),
-                    severity=SEVERITY_NAMES.get(case.severity, SEVERITY_NAMES["general"]),
+                    severity=severity_name(case.severity),
                     stage=stage_name(case.stage),
-                    owner=owner.first_name if owner else Phrase("card.unclaimed"),
+                    owner=owner_label(owner),
                 )
             )
         return Lines(lines)
@@ -107,10 +107,10 @@ class StaffQueries:
                 "staff.case_detail",
                 number=case.number,
                 category=category_label(self.desk.intake, case.category),
-                severity=SEVERITY_NAMES.get(case.severity, SEVERITY_NAMES["general"]),
+                severity=severity_name(case.severity),
                 stage=stage_name(case.stage),
                 tier=case.tier,
-                owner=owner.first_name if owner else Phrase("card.unclaimed"),
+                owner=owner_label(owner),
                 history=Lines(history),
             )
         )
