@@ -269,3 +269,16 @@ async def test_customers_cannot_see_each_others_cases(staffed: Staffed) -> None:
     talk = Conversation(server, stranger)
     [answer] = await talk.send(f"/status {number}")
     assert answer["text"] == f"I cannot find a complaint numbered {number} among yours. Send /status to see the list."
+
+
+@pytest.mark.parametrize("command", ["/queue", "/mine", "/find kettle", "/case", "/assign 1"])
+async def test_staff_commands_refuse_people_without_a_role(staffed: Staffed, command: str) -> None:
+    # Non-members cannot post in the group at all (Telegram refuses them), so the check
+    # that can matter for a command is the role.
+    server, desk = staffed.server, staffed
+    if not desk.group.forum:
+        pytest.skip("the same check in both kinds of group; one is enough")
+    before = len(desk.group_messages())
+    desk.no_role.send_command(command, chat=desk.group)
+    await server.wait_for(lambda: len(desk.group_messages()) > before)
+    assert desk.group_messages()[-1]["text"] == "Refused: you have no staff role in this deployment."

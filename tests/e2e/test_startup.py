@@ -59,3 +59,11 @@ async def test_unreachable_api_is_retried_with_backoff_until_it_comes_up(tmp_pat
     finally:
         await bot.stop_async()
     assert TOKEN not in bot.log_text()
+
+
+def test_a_bad_deployment_file_names_the_key(tmp_path) -> None:
+    (tmp_path / "kesu.toml").write_text('[intake]\nmin_statement_length = 0\n', encoding="utf-8")
+    result = run_once(tmp_path, BOT_TOKEN=TOKEN)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("kesu.toml: intake.min_statement_length:")
+    assert result.stderr.strip().count("\n") == 0
