@@ -167,13 +167,20 @@ def fire(draft: Draft, trigger: str, rules: IntakeRules | None = None) -> bool:
     """Applies a trigger; False when a guard refused it, InvalidTrigger when it is not allowed here."""
     if rules is not None:
         draft.rules = rules
+    if trigger not in MACHINE.events:
+        raise InvalidTrigger(f"{trigger} is not an intake trigger")
+    bare = set(vars(draft))
     MACHINE.add_model(draft, initial=draft.state)
     try:
         return bool(draft.trigger(trigger))
-    except (MachineError, AttributeError) as error:
+    except MachineError as error:
         raise InvalidTrigger(f"{trigger} is not possible from {draft.state.value}") from error
     finally:
         MACHINE.remove_model(draft)
+        # Drop the methods the machine bound, so the draft stays plain data and the next
+        # add_model binds afresh instead of warning about existing attributes.
+        for name in set(vars(draft)) - bare:
+            delattr(draft, name)
 
 
 def available_triggers(step: Step) -> list[str]:

@@ -101,3 +101,14 @@ def test_the_readme_diagram_is_generated_from_the_table() -> None:
     from core.domain.diagram import README, intake_block
 
     assert intake_block() in README.read_text(encoding="utf-8"), "run: python -m core.domain.diagram --write"
+
+
+def test_firing_twice_on_one_draft_binds_cleanly(caplog: pytest.LogCaptureFixture) -> None:
+    draft = Draft()
+    with caplog.at_level("WARNING"):
+        fire(draft, "choose_category")
+        draft.add_statement_part(1, "我的订单一直没有发货，客服也不回复")
+        fire(draft, "finish_statement", IntakeRules(reference_field_count=0))
+    assert draft.state == Step.CONTACT
+    assert [r.getMessage() for r in caplog.records] == []
+    assert not hasattr(draft, "trigger")  # nothing of the machine is left on the draft
