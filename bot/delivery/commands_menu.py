@@ -11,6 +11,7 @@ CUSTOMER_COMMANDS: tuple[tuple[str, Phrase], ...] = (
     ("new", Phrase("commands.new")),
     ("status", Phrase("commands.status")),
     ("cancel", Phrase("commands.cancel")),
+    ("withdraw", Phrase("commands.withdraw")),
     ("language", Phrase("commands.language")),
     ("help", Phrase("commands.help")),
     ("start", Phrase("commands.start")),

@@ -7,6 +7,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.dialogs.inputs import command_argument, evidence_from
 from core.services import routing
+from core.services.case_lifecycle import CUSTOMER_CALLBACK_PREFIX, CustomerDecisions
 from core.services.intake import Intake, IntakeContext
 from core.services.staff_desk import StaffDesk
 from core.services.intake_prompts import CALLBACK_PREFIX
@@ -30,6 +31,11 @@ async def cancel_command(message: Message, uow: UnitOfWork, user: User, intake: 
     await Intake(uow, user, intake).cancel_command()
 
 
+@router.message(Command("withdraw"))
+async def withdraw_command(message: Message, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
+    await CustomerDecisions(uow, desk, user).withdraw_command()
+
+
 @router.message(Command("status"))
 async def status_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
     await show_status(uow, user, intake.config, intake.next_due, command_argument(message.text))
@@ -43,9 +49,12 @@ async def other_command(message: Message, uow: UnitOfWork, user: User, intake: I
 @router.message(F.text)
 async def text_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext, desk: StaffDesk) -> None:
     dialog = Intake(uow, user, intake)
-    # Outside the intake dialog, a customer with open cases is talking to their case.
-    if not await dialog.has_open_draft() and await routing.customer_message(uow, desk, user, message.message_id, message.text):
-        return
+    if not await dialog.has_open_draft():
+        # Outside the intake dialog: an answer we asked for, or words for an open case.
+        if await CustomerDecisions(uow, desk, user).answer_awaited(message.text or ""):
+            return
+        if await routing.customer_message(uow, desk, user, message.message_id, message.text):
+            return
     await dialog.text(message.message_id, message.text or "")
 
 
@@ -73,6 +82,11 @@ async def unsupported_input(message: Message, uow: UnitOfWork, user: User, intak
 @router.edited_message(F.text)
 async def edited_text(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
     await Intake(uow, user, intake).edited(message.message_id, message.text or "")
+
+
+@router.callback_query(F.data.startswith(CUSTOMER_CALLBACK_PREFIX + ":"))
+async def case_decision(callback: CallbackQuery, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
+    await CustomerDecisions(uow, desk, user).press(callback.id, callback.data or "")
 
 
 @router.callback_query(F.data.startswith(routing.RELAY_CALLBACK_PREFIX + ":"))

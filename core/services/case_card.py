@@ -20,8 +20,14 @@ SEVERITY_NAMES = {
 STAGE_NAMES = {
     "received": Phrase("stage.received"),
     "accepted": Phrase("stage.accepted"),
+    "investigating": Phrase("stage.investigating"),
     "solution_proposed": Phrase("stage.solution_proposed"),
+    "resolved": Phrase("stage.resolved"),
+    "follow_up": Phrase("stage.follow_up"),
+    "closed": Phrase("stage.closed"),
     "rejected": Phrase("stage.rejected"),
+    "withdrawn": Phrase("stage.withdrawn"),
+    "terminated": Phrase("stage.terminated"),
 }
 UNKNOWN_STAGE = Phrase("stage.unknown")
 

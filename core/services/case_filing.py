@@ -28,6 +28,10 @@ async def file_case(uow: UnitOfWork, user: User, draft: Draft, timezone: str) ->
             locale=user.locale,
             channel="telegram",
             stage=INITIAL_STAGE,
+            severity="general",
+            tier=1,
+            reopen_count=0,
+            appealed=False,
             created_at=now,
             updated_at=now,
         )

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from core.domain.staff import Role, allowed
 from core.intents import AnswerCallback, Button, CaseRoute, Phrase, SendMessage
-from core.services.case_card import SEVERITY_NAMES, parse_staff_callback, staff_callback
+from core.services.case_card import SEVERITY_NAMES, parse_staff_callback, staff_callback, stage_name
+from core.services.case_lifecycle import may, proposal_buttons, transition
 from core.services.intake_prompts import localized
 from core.services.routing import notice_in_thread, refresh_card
 from core.services.staff_desk import StaffDesk
@@ -21,7 +22,6 @@ from core.storage.uow import UnitOfWork
 log = logging.getLogger("kesu.staff")
 
 PROMPTED_ACTIONS = ("ask", "propose", "reject")
-MAX_TIER = 3
 
 
 @dataclass(frozen=True)
@@ -94,9 +94,7 @@ class StaffActions:
             self._answer(callback_id, Phrase("staff.already_claimed", name=owner.first_name if owner else "?"), alert=True)
             return
         await self.uow.session.refresh(case)
-        stage_changed = case.stage == "received"
-        if stage_changed:
-            case.stage = "accepted"
+        stage_changed = may(case, "claim") and transition(case, "claim", actor_role=int(self.actor.role), actor_id=self.actor.user.id)
         self._record(case, "claimed", stage=case.stage)
         self._answer(callback_id, Phrase("staff.claimed", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.claimed", name=self.actor.user.first_name))
@@ -136,10 +134,9 @@ class StaffActions:
         await refresh_card(self.uow, self.desk, case, stage_changed=True)
 
     async def _escalate(self, callback_id: str, case: Case, arg: str) -> None:
-        if case.tier >= MAX_TIER:
+        if not transition(case, "escalate"):
             self._answer(callback_id, Phrase("staff.top_tier"), alert=True)
             return
-        case.tier += 1
         self._record(case, "escalated", tier=case.tier)
         self._answer(callback_id)
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.escalated", name=self.actor.user.first_name, tier=case.tier))
@@ -185,18 +182,39 @@ class StaffActions:
         customer = await self.uow.users.get(case.customer_id)
         locale = customer.locale if customer else case.locale
         converted = for_reader(text, locale, self.desk.staff.traditional_standard)
+        moved = self._move_for(action, case, text)
+        if moved is None:
+            return
+        buttons = proposal_buttons(case) if action == "propose" else ()
         texts = {
             "ask": Phrase("customer.question", number=case.number, text=converted),
             "propose": Phrase("customer.proposal", number=case.number, text=converted),
             "reject": Phrase("customer.rejected", number=case.number, reason=converted),
         }
-        stage = {"propose": "solution_proposed", "reject": "rejected"}.get(action)
-        if stage:
-            case.stage = stage
         self._record(case, {"ask": "asked", "propose": "proposed", "reject": "rejected"}[action], text=text)
-        self.uow.emit(SendMessage(case.customer_id, locale, texts[action]))
+        self.uow.emit(SendMessage(case.customer_id, locale, texts[action], buttons))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.sent_to_customer", name=self.actor.user.first_name))
-        await refresh_card(self.uow, self.desk, case, stage_changed=stage is not None)
+        await refresh_card(self.uow, self.desk, case, stage_changed=moved)
+
+    def _move_for(self, action: str, case: Case, text: str) -> bool | None:
+        """Lifecycle step for a prompt's answer: True moved, False stayed, None refused."""
+        role = int(self.actor.role)
+        started = may(case, "start_investigation") and transition(case, "start_investigation")
+        if action == "ask":
+            return started
+        if action == "propose":
+            if not may(case, "propose"):
+                self._reply(case, Phrase("staff.cannot_propose_now", stage=stage_name(case.stage)))
+                return None
+            if not transition(case, "propose", proposal_text=text, actor_role=role):
+                # PROCESS.md §2: a major case's solution needs a supervisor.
+                self._reply(case, Phrase("staff.major_needs_supervisor", number=case.number))
+                return None
+            return True
+        if not may(case, "reject") or not transition(case, "reject", reason=text, actor_role=role):
+            self._reply(case, Phrase("staff.cannot_reject_now", stage=stage_name(case.stage)))
+            return None
+        return True
 
     def _reply(self, case: Case, text: Phrase) -> None:
         notice_in_thread(self.uow, self.desk, case, text)

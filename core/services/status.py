@@ -5,18 +5,28 @@ from datetime import datetime
 from typing import Callable
 
 from core.intents import Lines, Phrase, SendMessage
+from core.services.case_card import stage_name
 from core.services.intake_prompts import category_label
 from core.domain.deployment import IntakeConfig
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
 
-STAGE_NAMES = {"received": Phrase("stage.received")}
-EVENT_NAMES = {"filed": Phrase("history.filed"), "customer_message": Phrase("history.customer_message")}
-OTHER_EVENT = Phrase("history.other")
+EVENT_NAMES = {
+    "filed": Phrase("history.filed"),
+    "customer_message": Phrase("history.customer_message"),
+    "claimed": Phrase("history.claimed"),
+    "asked": Phrase("history.asked"),
+    "staff_reply": Phrase("history.staff_reply"),
+    "proposed": Phrase("history.proposed"),
+    "solution_accepted": Phrase("history.solution_accepted"),
+    "solution_rejected": Phrase("history.solution_rejected"),
+    "rejected": Phrase("history.rejected"),
+    "withdrawn": Phrase("history.withdrawn"),
+}
 
 
 def _stage(case: Case) -> Phrase:
-    return STAGE_NAMES.get(case.stage, Phrase("stage.unknown"))
+    return stage_name(case.stage)
 
 
 async def show_status(
@@ -32,7 +42,8 @@ async def show_status(
             say(Phrase("status.not_found", number=number.strip()))
             return
         events = await uow.cases.events(case.id)
-        lines = [Phrase("status.history_line", at=e.at, event=EVENT_NAMES.get(e.action, OTHER_EVENT)) for e in events]
+        # Only what the customer may know: internal notes and staff bookkeeping stay out.
+        lines = [Phrase("status.history_line", at=e.at, event=EVENT_NAMES[e.action]) for e in events if e.action in EVENT_NAMES]
         say(
             Phrase(
                 "status.detail",

@@ -133,6 +133,10 @@ class Case(Base):
     # Where the case lives in the handler group: its forum topic, and its card message.
     thread_id: Mapped[int | None] = mapped_column(Integer)
     card_message_id: Mapped[int | None] = mapped_column(Integer)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    appealed: Mapped[bool] = mapped_column(default=False)
+    # What the customer's next message answers, e.g. "rejection_reason"; None: a message.
+    awaiting: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

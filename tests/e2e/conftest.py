@@ -11,6 +11,7 @@ import pytest
 
 from fake_telegram import FakeTelegramServer
 from tests.e2e.harness import TOKEN, BotProcess, bot_env
+from tests.e2e.staffed import Staffed, setup_staffed
 
 pytestmark = pytest.mark.e2e
 
@@ -84,3 +85,14 @@ async def kesu(fake_server: FakeTelegramServer, tmp_path: Path, request: pytest.
         if bot.process and bot.process.poll() is None:
             await bot.stop_async()
         assert TOKEN not in bot.log_text(), "the bot token leaked into the log"
+
+
+@pytest.fixture(params=[True, False], ids=["forum", "plain"])
+async def staffed(request: pytest.FixtureRequest, fake_server, tmp_path: Path) -> AsyncIterator[Staffed]:
+    desk = setup_staffed(fake_server, tmp_path, forum=request.param)
+    desk.bot.start()
+    try:
+        await fake_server.wait_for(lambda: any(c[0] == "getUpdates" for c in fake_server.calls), timeout=30)
+        yield desk
+    finally:
+        await desk.bot.stop_async()

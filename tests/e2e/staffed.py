@@ -1,6 +1,7 @@
 """A deployment with a handler group and staff of every role, and a quick way to file a case."""
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,32 @@ async def file_complaint(talk: Conversation, statement: str, category: str = "Pr
     [submitted] = await talk.send("submit")
     number = submitted["text"].split("filed as ")[1].split(".")[0] if "filed as" in submitted["text"] else submitted["text"].split("编号为 ")[1].split("。")[0]
     return number
+
+
+def case_row(desk: Staffed, number: str) -> dict:
+    path = desk.database_url.split("///", 1)[1]
+    with sqlite3.connect(path) as connection:
+        connection.row_factory = sqlite3.Row
+        return dict(connection.execute("SELECT * FROM cases WHERE number = ?", (number,)).fetchone())
+
+
+def staff_post(desk: Staffed, staff, text: str, case: dict, card: dict):
+    """A staff message in the case's thread: in its topic (forum) or as a reply to the card."""
+    if desk.group.forum:
+        return staff.send_text_in(desk.group, text, message_thread_id=case["thread_id"])
+    return staff.send_text_in(desk.group, text, reply_to_message_id=card["message_id"])
+
+
+async def filed_case(desk: Staffed, language_code: str = "en", statement: str = "The kettle arrived broken, the lid is cracked.", photos: int = 0):
+    server = desk.server
+    customer = server.create_user(first_name="Cust", language_code="en")
+    talk = Conversation(server, customer)
+    number = await file_complaint(talk, statement, photos=photos)
+    await server.wait_for(lambda: any(number in (m.get("text") or "") and m.get("reply_markup") for m in desk.group_messages()))
+    card = next(m for m in desk.group_messages() if number in (m.get("text") or "") and m.get("reply_markup"))
+    if language_code != "en":
+        # The customer switches language after filing: replies follow their current script.
+        customer.language_code = language_code
+        [menu] = await talk.send("/language")
+        await talk.press(menu, {"zh-hk": "繁體中文", "zh-cn": "简体中文"}[language_code])
+    return customer, talk, number, card

@@ -1,0 +1,129 @@
+"""Moves a stored case through the lifecycle machine and says what changed.
+
+The machine decides (core/domain/lifecycle.py); this module maps a case row to and from
+the machine's model, and holds the customer's side: accepting or rejecting a proposed
+solution (a rejection reopens the case one tier up) and withdrawing a case.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from core.domain import lifecycle
+from core.intents import AnswerCallback, Button, Phrase, SendMessage
+from core.services import callbacks
+from core.services.routing import notice_in_thread, refresh_card
+from core.services.staff_desk import StaffDesk
+from core.storage.models import Case, User
+from core.storage.uow import UnitOfWork
+
+CUSTOMER_CALLBACK_PREFIX = "c"
+AWAITING_REJECTION_REASON = "rejection_reason"
+
+
+def transition(case: Case, trigger: str, **inputs: Any) -> bool:
+    """Fires a lifecycle trigger on the case row; False when a guard refused it."""
+    state = lifecycle.CaseState(
+        stage=case.stage, severity=case.severity, tier=case.tier, owner_id=case.owner_id,
+        appealed=case.appealed, reopen_count=case.reopen_count,
+    )
+    if not lifecycle.fire(state, trigger, **inputs):
+        return False
+    case.stage, case.tier, case.owner_id = state.stage.value, state.tier, state.owner_id
+    case.appealed, case.reopen_count = state.appealed, state.reopen_count
+    return True
+
+
+def may(case: Case, trigger: str) -> bool:
+    return trigger in lifecycle.available_triggers(lifecycle.Stage(case.stage))
+
+
+def proposal_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(Phrase("customer.button.accept"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "accept")),
+            Button(Phrase("customer.button.reject"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "reject")),
+        ),
+    )
+
+
+class CustomerDecisions:
+    def __init__(self, uow: UnitOfWork, desk: StaffDesk, customer: User) -> None:
+        self.uow = uow
+        self.desk = desk
+        self.customer = customer
+
+    def _say(self, text: Phrase, buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
+        self.uow.emit(SendMessage(self.customer.id, self.customer.locale, text, buttons))
+
+    def _record(self, case: Case, action: str, **detail: object) -> None:
+        now = self.uow.clock.now()
+        case.updated_at = now
+        self.uow.cases.record_event(case.id, now, f"customer:{self.customer.id}", action, **detail)
+
+    async def press(self, callback_id: str, data: str) -> None:
+        parsed = callbacks.decode(CUSTOMER_CALLBACK_PREFIX, data)
+        case = await self.uow.cases.get(parsed[0]) if parsed else None
+        # A customer can only ever act on their own case.
+        if parsed is None or case is None or case.customer_id != self.customer.id:
+            self.uow.emit(AnswerCallback(self.customer.id, self.customer.locale, callback_id, Phrase("button.expired")))
+            return
+        action = parsed[1]
+        trigger = {"accept": "accept_solution", "reject": "reject_solution", "withdraw": "withdraw", "withdraw_yes": "withdraw"}.get(action)
+        if trigger is None or not may(case, trigger) or (action == "reject" and case.awaiting):
+            self.uow.emit(AnswerCallback(self.customer.id, self.customer.locale, callback_id, Phrase("button.expired")))
+            return
+        self.uow.emit(AnswerCallback(self.customer.id, self.customer.locale, callback_id))
+        await getattr(self, "_" + action)(case)
+
+    async def _accept(self, case: Case) -> None:
+        transition(case, "accept_solution")
+        self._record(case, "solution_accepted")
+        self._say(Phrase("customer.solution_accepted", number=case.number))
+        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.solution_accepted"))
+        await refresh_card(self.uow, self.desk, case, stage_changed=True)
+
+    async def _reject(self, case: Case) -> None:
+        case.awaiting = AWAITING_REJECTION_REASON
+        self._say(Phrase("customer.why_rejected", number=case.number))
+
+    async def rejection_reason(self, case: Case, text: str) -> None:
+        """The customer's words after rejecting a proposal: the case reopens one tier up."""
+        case.awaiting = None
+        if not transition(case, "reject_solution"):
+            return
+        self._record(case, "solution_rejected", reason=text)
+        self._say(Phrase("customer.reopened", number=case.number))
+        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.solution_rejected", reason=text, tier=case.tier))
+        await refresh_card(self.uow, self.desk, case, stage_changed=True)
+
+    async def _withdraw(self, case: Case) -> None:
+        self._say(
+            Phrase("customer.withdraw_question", number=case.number),
+            ((Button(Phrase("customer.button.withdraw_yes"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "withdraw_yes")),),),
+        )
+
+    async def _withdraw_yes(self, case: Case) -> None:
+        transition(case, "withdraw")
+        case.awaiting = None
+        self._record(case, "withdrawn")
+        self._say(Phrase("customer.withdrawn", number=case.number))
+        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.withdrawn"))
+        await refresh_card(self.uow, self.desk, case, stage_changed=True)
+
+    async def answer_awaited(self, text: str) -> bool:
+        """True when the text answers a question we asked (why a proposal was rejected)."""
+        for case in await self.uow.cases.open_for_customer(self.customer.id):
+            if case.awaiting == AWAITING_REJECTION_REASON:
+                await self.rejection_reason(case, text)
+                return True
+        return False
+
+    async def withdraw_command(self) -> None:
+        cases = await self.uow.cases.open_for_customer(self.customer.id)
+        if not cases:
+            self._say(Phrase("customer.nothing_to_withdraw"))
+            return
+        buttons = tuple(
+            (Button(Phrase("relay.case_button", number=c.number), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, c.id, "withdraw")),) for c in cases
+        )
+        self._say(Phrase("customer.which_to_withdraw"), buttons)
