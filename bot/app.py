@@ -47,11 +47,15 @@ def case_services(settings: Settings, deployment: DeploymentConfig, is_forum: bo
     calendar = BusinessCalendar(settings.holiday_region, settings.timezone, years=range(this_year, this_year + 1))
 
     def first_response_due(filed_at: datetime) -> datetime:
-        # PROCESS.md §3: a received case is acknowledged within one business hour.
-        return calendar.add_business_hours(filed_at, 1)
+        # A new case is general until staff judge otherwise.
+        due = deployment.sla.due(calendar, "general", "received", filed_at)
+        assert due is not None
+        return due
 
     def next_due(case: Case) -> datetime | None:
-        return first_response_due(case.created_at) if case.stage == "received" else None
+        if case.stage != "received":
+            return None  # later stages' deadlines need the time each stage was entered
+        return deployment.sla.due(calendar, case.severity, "received", case.created_at)
 
     desk = StaffDesk(settings.handler_chat_id, is_forum, deployment.staff, deployment.intake, next_due)
     intake = IntakeContext(deployment.intake, settings.timezone, first_response_due, desk)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.domain.sla import SlaPolicy, default_sla, sla_from_mapping
 from core.domain.staff import StaffConfig
 
 LOCALES: tuple[str, ...] = ("zh_Hans", "zh_Hant", "en")
@@ -102,6 +103,7 @@ class IntakeConfig:
 class DeploymentConfig:
     intake: IntakeConfig
     staff: StaffConfig = StaffConfig()
+    sla: SlaPolicy = field(default_factory=default_sla)
 
 
 class DeploymentConfigError(Exception):
@@ -197,10 +199,14 @@ def load_config(path: Path | None = None) -> DeploymentConfig:
 
 def config_from_mapping(data: Mapping[str, Any]) -> DeploymentConfig:
     """Builds a configuration from already parsed TOML; errors carry the key path only."""
-    _only_keys(data, ("intake", "staff"), "")
+    _only_keys(data, ("intake", "staff", "sla"), "")
     intake = data.get("intake", {})
     staff = data.get("staff", {})
-    return DeploymentConfig(intake=_intake(_table(intake, "intake"), "intake"), staff=_staff(_table(staff, "staff"), "staff"))
+    return DeploymentConfig(
+        intake=_intake(_table(intake, "intake"), "intake"),
+        staff=_staff(_table(staff, "staff"), "staff"),
+        sla=sla_from_mapping(_table(data.get("sla", {}), "sla"), "sla"),
+    )
 
 
 def _user_ids(value: Any, path: str) -> frozenset[int]:

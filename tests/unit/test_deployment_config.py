@@ -200,7 +200,7 @@ GOOD_REFERENCE = reference(f'key = "r"\n{LABEL}\n{PROMPT}')
 
 ERRORS = [
     # top level and [intake]
-    ("[sla]\nfirst_response_hours = 1\n", "sla", "unknown section"),
+    ("[reports]\nweekly = true\n", "reports", "unknown section"),
     ("intake = 5\n", "intake", "expected a table"),
     ("[intake]\nmin_statement_lenght = 10\n", "intake.min_statement_lenght", "unknown key"),
     ('[intake]\nmin_statement_length = "10"\n', "intake.min_statement_length", "expected an integer, got a string"),
