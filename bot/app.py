@@ -13,6 +13,7 @@ from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.types import BotCommandScopeAllPrivateChats, User as TelegramUser
 
 from bot.backoff import Backoff
+from bot.deadline_worker import run_deadlines
 from bot.delivery.commands_menu import customer_commands
 from bot.delivery.limits import RateLimits, SendRateLimiter
 from bot.delivery.sender import OutboxSender, RetryPolicy
@@ -23,7 +24,7 @@ from bot.middlewares.staff_gate import StaffGate
 from bot.middlewares.transaction import HandlerName, UpdateTransaction
 from bot.polling import InvalidToken, poll
 from bot.settings import Settings
-from core.clock import Clock, SystemClock
+from core.clock import Clock, OffsetClock, SystemClock
 from core.domain.business_calendar import BusinessCalendar
 from core.domain.deployment import DeploymentConfig
 from core.locale import SUPPORTED_LOCALES, command_scope_language
@@ -52,20 +53,12 @@ def case_services(settings: Settings, deployment: DeploymentConfig, is_forum: bo
         assert due is not None
         return due
 
-    def next_due(case: Case) -> datetime | None:
-        if case.stage != "received":
-            return None  # later stages' deadlines need the time each stage was entered
-        return deployment.sla.due(calendar, case.severity, "received", case.created_at)
-
-    desk = StaffDesk(settings.handler_chat_id, is_forum, deployment.staff, deployment.intake, next_due)
+    desk = StaffDesk(settings.handler_chat_id, is_forum, deployment.staff, deployment.intake, deployment.sla, calendar)
     intake = IntakeContext(deployment.intake, settings.timezone, first_response_due, desk)
     return intake, desk
 
 
-def build_dispatcher(
-    settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock, deployment: DeploymentConfig, is_forum: bool
-) -> Dispatcher:
-    intake, desk = case_services(settings, deployment, is_forum)
+def build_dispatcher(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock, intake: IntakeContext, desk: StaffDesk) -> Dispatcher:
     # Workflow data reaches handlers by parameter name ("intake", "desk").
     dispatcher = Dispatcher(intake=intake, desk=desk)
     # The membership check makes a network call, so it runs before the transaction opens.
@@ -135,7 +128,7 @@ async def housekeeping(uow_factory: UnitOfWorkFactory, stop: asyncio.Event, ever
 
 async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | None = None) -> int:
     """Run until SIGINT/SIGTERM; returns the process exit code."""
-    clock = clock or SystemClock()
+    clock = clock or (OffsetClock(settings.clock_offset_file) if settings.clock_offset_file else SystemClock())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -173,7 +166,8 @@ async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | N
         me = await wait_for_bot_api(bot, settings, stop)
         if me is None:
             return 0
-        dispatcher = build_dispatcher(settings, uow_factory, clock, deployment, await handler_group_is_forum(bot, settings.handler_chat_id))
+        intake, desk = case_services(settings, deployment, await handler_group_is_forum(bot, settings.handler_chat_id))
+        dispatcher = build_dispatcher(settings, uow_factory, clock, intake, desk)
         log.info("connected to the Bot API", extra={"bot": me.username, "api": settings.telegram_api_base})
         if settings.handler_chat_id is None:
             log.warning("HANDLER_CHAT_ID is not set: complaints are stored but not routed to staff")
@@ -188,6 +182,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | N
         workers = [
             asyncio.create_task(sender.run(stop), name="outbox-sender"),
             asyncio.create_task(housekeeping(uow_factory, stop), name="housekeeping"),
+            asyncio.create_task(run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds), name="deadlines"),
         ]
         try:
             await poll(dispatcher, bot, stop, settings.polling_timeout_seconds, settings.telegram_api_base)

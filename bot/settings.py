@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     send_global_burst: int = Field(5, ge=1)
     send_max_attempts: int = Field(12, ge=1)
     send_backoff_cap_seconds: float = Field(300.0, gt=0)
+    # How often due deadlines are looked for.
+    deadline_poll_seconds: float = Field(5.0, gt=0)
+    # Tests and demos only: a file holding seconds to add to the real time.
+    clock_offset_file: Path | None = None
     # Long-poll wait per getUpdates call.
     polling_timeout_seconds: int = Field(25, ge=0, le=50)
 

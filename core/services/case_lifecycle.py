@@ -6,11 +6,10 @@ solution (a rejection reopens the case one tier up) and withdrawing a case.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from core.domain import lifecycle
 from core.intents import AnswerCallback, Button, Phrase, SendMessage
 from core.services import callbacks
+from core.services.case_stage import may
+from core.services.deadlines import advance
 from core.services.routing import notice_in_thread, refresh_card
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, User
@@ -18,23 +17,6 @@ from core.storage.uow import UnitOfWork
 
 CUSTOMER_CALLBACK_PREFIX = "c"
 AWAITING_REJECTION_REASON = "rejection_reason"
-
-
-def transition(case: Case, trigger: str, **inputs: Any) -> bool:
-    """Fires a lifecycle trigger on the case row; False when a guard refused it."""
-    state = lifecycle.CaseState(
-        stage=case.stage, severity=case.severity, tier=case.tier, owner_id=case.owner_id,
-        appealed=case.appealed, reopen_count=case.reopen_count,
-    )
-    if not lifecycle.fire(state, trigger, **inputs):
-        return False
-    case.stage, case.tier, case.owner_id = state.stage.value, state.tier, state.owner_id
-    case.appealed, case.reopen_count = state.appealed, state.reopen_count
-    return True
-
-
-def may(case: Case, trigger: str) -> bool:
-    return trigger in lifecycle.available_triggers(lifecycle.Stage(case.stage))
 
 
 def proposal_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
@@ -76,7 +58,7 @@ class CustomerDecisions:
         await getattr(self, "_" + action)(case)
 
     async def _accept(self, case: Case) -> None:
-        transition(case, "accept_solution")
+        await advance(self.uow, self.desk, case, "accept_solution")
         self._record(case, "solution_accepted")
         self._say(Phrase("customer.solution_accepted", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.solution_accepted"))
@@ -89,7 +71,7 @@ class CustomerDecisions:
     async def rejection_reason(self, case: Case, text: str) -> None:
         """The customer's words after rejecting a proposal: the case reopens one tier up."""
         case.awaiting = None
-        if not transition(case, "reject_solution"):
+        if not await advance(self.uow, self.desk, case, "reject_solution"):
             return
         self._record(case, "solution_rejected", reason=text)
         self._say(Phrase("customer.reopened", number=case.number))
@@ -103,7 +85,7 @@ class CustomerDecisions:
         )
 
     async def _withdraw_yes(self, case: Case) -> None:
-        transition(case, "withdraw")
+        await advance(self.uow, self.desk, case, "withdraw")
         case.awaiting = None
         self._record(case, "withdrawn")
         self._say(Phrase("customer.withdrawn", number=case.number))

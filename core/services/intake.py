@@ -15,6 +15,7 @@ from core.domain.phone import parse_phone
 from core.domain.typed_answers import matches_label, typed_action
 from core.intents import AnswerCallback, Phrase, SendMessage
 from core.services.case_filing import file_case
+from core.services.deadlines import schedule_stage
 from core.services.routing import route_new_case
 from core.services.staff_desk import StaffDesk
 from core.services.intake_prompts import NOT_SURE, Prompts, parse_callback
@@ -37,6 +38,8 @@ class IntakeContext:
 
     def next_due(self, case: Case) -> datetime | None:
         """When the customer can next expect to hear from us about this case."""
+        if self.desk is not None:
+            return self.desk.next_due(case)
         return self.first_response_due(case.created_at) if case.stage == "received" else None
 
 
@@ -289,6 +292,7 @@ class Intake:
         due = self.context.first_response_due(self.uow.clock.now())
         self._say(Phrase("intake.submitted", number=case.number, due=due))
         if self.context.desk is not None:
+            await schedule_stage(self.uow, self.context.desk, case)
             await route_new_case(self.uow, self.context.desk, case, self.user)
 
     async def media(self, evidence: Evidence) -> None:

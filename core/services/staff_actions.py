@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from core.domain.staff import Role, allowed
 from core.intents import AnswerCallback, Button, CaseRoute, Phrase, SendMessage
 from core.services.case_card import SEVERITY_NAMES, parse_staff_callback, staff_callback, stage_name
-from core.services.case_lifecycle import may, proposal_buttons, transition
+from core.services.case_lifecycle import proposal_buttons
+from core.services.case_stage import may, transition
+from core.services.deadlines import advance, schedule_stage
 from core.services.intake_prompts import localized
 from core.services.routing import notice_in_thread, refresh_card
 from core.services.staff_desk import StaffDesk
@@ -94,7 +96,9 @@ class StaffActions:
             self._answer(callback_id, Phrase("staff.already_claimed", name=owner.first_name if owner else "?"), alert=True)
             return
         await self.uow.session.refresh(case)
-        stage_changed = may(case, "claim") and transition(case, "claim", actor_role=int(self.actor.role), actor_id=self.actor.user.id)
+        stage_changed = may(case, "claim") and await advance(
+            self.uow, self.desk, case, "claim", actor_role=int(self.actor.role), actor_id=self.actor.user.id
+        )
         self._record(case, "claimed", stage=case.stage)
         self._answer(callback_id, Phrase("staff.claimed", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.claimed", name=self.actor.user.first_name))
@@ -112,6 +116,7 @@ class StaffActions:
         if arg == "major" and case.tier < 2:
             case.tier = 2
         self._record(case, "severity", severity=arg, tier=case.tier)
+        await schedule_stage(self.uow, self.desk, case, entered=False)  # urgent cases run on a shorter clock
         self._answer(callback_id, Phrase("staff.severity_set", severity=SEVERITY_NAMES[arg]))
         await refresh_card(self.uow, self.desk, case)
 
@@ -182,7 +187,7 @@ class StaffActions:
         customer = await self.uow.users.get(case.customer_id)
         locale = customer.locale if customer else case.locale
         converted = for_reader(text, locale, self.desk.staff.traditional_standard)
-        moved = self._move_for(action, case, text)
+        moved = await self._move_for(action, case, text)
         if moved is None:
             return
         buttons = proposal_buttons(case) if action == "propose" else ()
@@ -196,22 +201,22 @@ class StaffActions:
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.sent_to_customer", name=self.actor.user.first_name))
         await refresh_card(self.uow, self.desk, case, stage_changed=moved)
 
-    def _move_for(self, action: str, case: Case, text: str) -> bool | None:
+    async def _move_for(self, action: str, case: Case, text: str) -> bool | None:
         """Lifecycle step for a prompt's answer: True moved, False stayed, None refused."""
         role = int(self.actor.role)
-        started = may(case, "start_investigation") and transition(case, "start_investigation")
+        started = may(case, "start_investigation") and await advance(self.uow, self.desk, case, "start_investigation")
         if action == "ask":
             return started
         if action == "propose":
             if not may(case, "propose"):
                 self._reply(case, Phrase("staff.cannot_propose_now", stage=stage_name(case.stage)))
                 return None
-            if not transition(case, "propose", proposal_text=text, actor_role=role):
+            if not await advance(self.uow, self.desk, case, "propose", proposal_text=text, actor_role=role):
                 # PROCESS.md §2: a major case's solution needs a supervisor.
                 self._reply(case, Phrase("staff.major_needs_supervisor", number=case.number))
                 return None
             return True
-        if not may(case, "reject") or not transition(case, "reject", reason=text, actor_role=role):
+        if not may(case, "reject") or not await advance(self.uow, self.desk, case, "reject", reason=text, actor_role=role):
             self._reply(case, Phrase("staff.cannot_reject_now", stage=stage_name(case.stage)))
             return None
         return True

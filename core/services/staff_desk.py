@@ -4,9 +4,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
+from core.domain.business_calendar import BusinessCalendar
 from core.domain.deployment import IntakeConfig
+from core.domain.sla import SlaPolicy
 from core.domain.staff import StaffConfig
 from core.storage.models import Case, User
 
@@ -17,7 +18,13 @@ class StaffDesk:
     is_forum: bool
     staff: StaffConfig
     intake: IntakeConfig
-    next_due: Callable[[Case], datetime | None]
+    sla: SlaPolicy
+    calendar: BusinessCalendar
+
+    def next_due(self, case: Case) -> datetime | None:
+        """When the case's current stage is due, from when it was entered."""
+        entered = case.stage_entered_at or case.created_at
+        return self.sla.due(self.calendar, case.severity, case.stage, entered)
 
     @property
     def locale(self) -> str:

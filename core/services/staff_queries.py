@@ -6,6 +6,8 @@ from typing import Sequence
 from core.intents import Lines, Phrase, SendMessage
 from core.services.case_card import owner_label, severity_name, stage_name
 from core.services.intake_prompts import category_label
+from core.services.case_stage import may
+from core.services.deadlines import advance
 from core.services.routing import refresh_card
 from core.services.staff_actions import Actor, refusal
 from core.services.staff_desk import StaffDesk
@@ -27,6 +29,10 @@ EVENT_NAMES = {
     "customer_message": Phrase("event.customer_message"),
     "delivery_failed": Phrase("event.delivery_failed"),
     "assigned": Phrase("event.assigned"),
+    "deadline_missed": Phrase("event.deadline_missed"),
+    "solution_accepted": Phrase("event.solution_accepted"),
+    "solution_rejected": Phrase("event.solution_rejected"),
+    "withdrawn": Phrase("event.withdrawn"),
 }
 OTHER_EVENT = Phrase("event.other")
 
@@ -129,9 +135,9 @@ class StaffQueries:
         if self.desk.staff.role_of(user_id).value == 0:
             self._say(Phrase("staff.assign_not_staff", user=user_id))
             return
+        if may(current, "claim"):
+            await advance(self.uow, self.desk, current, "claim", actor_role=int(self.actor.role), actor_id=user_id)
         current.owner_id = user_id
-        if current.stage == "received":
-            current.stage = "accepted"
         now = self.uow.clock.now()
         current.updated_at = now
         self.uow.cases.record_event(current.id, now, self.actor.tag, "assigned", owner=user_id)

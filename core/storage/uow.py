@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import Clock
 from core.intents import Intent
 from core.storage.case_repositories import CaseRepository, DraftRepository
+from core.storage.deadline_repository import DeadlineRepository
 from core.storage.repositories import OutboxRepository, ProcessedUpdateRepository, UserRepository
 
 
@@ -31,6 +32,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.drafts = DraftRepository(self.session)
         self.cases = CaseRepository(self.session)
+        self.deadlines = DeadlineRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

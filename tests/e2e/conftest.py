@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
@@ -10,7 +7,7 @@ from typing import AsyncIterator, Awaitable, Callable
 import pytest
 
 from fake_telegram import FakeTelegramServer
-from tests.e2e.harness import TOKEN, BotProcess, bot_env
+from tests.e2e.harness import TOKEN, BotProcess, bot_env, wait_outbox_settled
 from tests.e2e.staffed import Staffed, setup_staffed
 
 pytestmark = pytest.mark.e2e
@@ -53,18 +50,7 @@ class Running:
         await self.server.wait_for(lambda: self.getupdates_calls() > polls_before, timeout=30)
 
     async def wait_outbox_settled(self, timeout: float = 30) -> None:
-        """Waits until the bot has recorded every outbox row as sent or failed."""
-        path = self.database_url.split("///", 1)[1]
-
-        def pending() -> int:
-            with sqlite3.connect(path) as connection:
-                return connection.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
-
-        deadline = time.monotonic() + timeout
-        while pending():
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{pending()} outbox rows still pending after {timeout}s")
-            await asyncio.sleep(0.05)
+        await wait_outbox_settled(self.database_url, timeout)
 
     def getupdates_calls(self) -> int:
         return sum(1 for call in self.server.calls if call[0] == "getUpdates")

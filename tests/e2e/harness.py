@@ -111,3 +111,24 @@ def bot_env(api_base: str, database_url: str, **overrides: str) -> dict[str, str
     }
     env.update(overrides)
     return env
+
+
+async def wait_outbox_settled(database_url: str, timeout: float = 30) -> None:
+    """Waits until the bot has recorded every outbox row as sent or failed.
+
+    A message Telegram accepted in the instant before a crash, and not yet recorded,
+    would be sent again after the restart: tests that kill on purpose wait for this.
+    """
+    import sqlite3
+
+    path = database_url.split("///", 1)[1]
+
+    def pending() -> int:
+        with sqlite3.connect(path) as connection:
+            return connection.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+
+    deadline = time.monotonic() + timeout
+    while pending():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{pending()} outbox rows still pending after {timeout}s")
+        await asyncio.sleep(0.05)

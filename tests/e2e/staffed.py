@@ -32,7 +32,7 @@ class Staffed:
         return self.server.bot_messages(self.group_id)
 
 
-def setup_staffed(server: FakeTelegramServer, tmp_path: Path, forum: bool, **config: str) -> Staffed:
+def setup_staffed(server: FakeTelegramServer, tmp_path: Path, forum: bool, env: dict[str, str] | None = None, **config: str) -> Staffed:
     agent = server.create_user(first_name="Agent Ann", language_code="zh-cn")
     agent2 = server.create_user(first_name="Agent Bo", language_code="en")
     supervisor = server.create_user(first_name="Sup Sun", language_code="zh-cn")
@@ -53,7 +53,7 @@ def setup_staffed(server: FakeTelegramServer, tmp_path: Path, forum: bool, **con
         encoding="utf-8",
     )
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'kesu.db'}"
-    bot = BotProcess(tmp_path, bot_env(server.base_url, database_url, HANDLER_CHAT_ID=str(group.id)))
+    bot = BotProcess(tmp_path, bot_env(server.base_url, database_url, HANDLER_CHAT_ID=str(group.id), **(env or {})))
     return Staffed(server, bot, database_url, group, agent, agent2, supervisor, director, no_role, outsider)
 
 

@@ -1,6 +1,8 @@
 from datetime import datetime, timezone
 
+from core.domain.business_calendar import BusinessCalendar
 from core.domain.deployment import default_config
+from core.domain.sla import default_sla
 from core.domain.scripts import for_reader
 from core.domain.staff import StaffConfig
 from core.services.staff_desk import StaffDesk
@@ -16,7 +18,7 @@ def test_staff_text_reaches_each_reader_in_their_script() -> None:
 
 
 def _desk(confidential: bool) -> StaffDesk:
-    return StaffDesk(-100, True, StaffConfig(confidential=confidential), default_config().intake, lambda case: None)
+    return StaffDesk(-100, True, StaffConfig(confidential=confidential), default_config().intake, default_sla(), BusinessCalendar("CN"))
 
 
 def test_confidential_deployments_show_a_stable_pseudonym() -> None:

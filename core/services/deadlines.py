@@ -1,0 +1,99 @@
+"""Stage deadlines: scheduled as rows when a case enters a stage, acted on when due.
+
+Before a deadline (at the policy's reminder point) the thread is reminded. At a breach
+the customer hears where the case stands and by when to expect news (never silence),
+the case goes up one tier, that tier is called in the thread, and the next breach is
+scheduled. Each row is handled in one transaction with the messages it causes, so a
+restart can neither skip nor repeat it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from core.domain.sla import STAFF_STAGES
+from core.intents import Lines, Phrase, SendMessage
+from core.services.case_card import stage_name
+from core.services.case_stage import transition
+from core.services.routing import notice_in_thread, refresh_card
+from core.services.staff_desk import StaffDesk
+from core.storage.models import Case
+from core.storage.uow import UnitOfWork
+
+
+async def advance(uow: UnitOfWork, desk: StaffDesk, case: Case, trigger: str, **inputs: Any) -> bool:
+    """A lifecycle step that, when it changes the stage, replans the stage's deadlines."""
+    before = case.stage
+    if not transition(case, trigger, **inputs):
+        return False
+    if case.stage != before:
+        await schedule_stage(uow, desk, case)
+    return True
+
+
+async def schedule_stage(uow: UnitOfWork, desk: StaffDesk, case: Case, entered: bool = True) -> None:
+    """(Re)plans the deadlines of the case's current stage; `entered`: the stage is new
+    (False when only the severity changed and the stage keeps its start)."""
+    now = uow.clock.now()
+    if entered or case.stage_entered_at is None:
+        case.stage_entered_at = now
+    await uow.deadlines.cancel_pending(case.id, now)
+    if case.stage not in STAFF_STAGES:
+        return
+    start = case.stage_entered_at
+    remind = desk.sla.reminder_time(desk.calendar, case.severity, case.stage, start)
+    due = desk.sla.due(desk.calendar, case.severity, case.stage, start)
+    if remind is not None:
+        uow.deadlines.add(case.id, "remind", case.stage, remind)
+    if due is not None:
+        uow.deadlines.add(case.id, "breach", case.stage, due, breach_no=1)
+
+
+async def handle_due(uow: UnitOfWork, desk: StaffDesk, deadline_id: int, claim: str) -> str:
+    """Acts on one claimed row; returns what happened (for the log)."""
+    row = await uow.deadlines.get(deadline_id)
+    if row is None or row.status != "pending" or row.claimed_by != claim:
+        return "skipped"  # another worker finished it after our lease ran out
+    now = uow.clock.now()
+    row.done_at = now
+    case = await uow.cases.get(row.case_id)
+    if case is None or case.stage != row.stage:
+        row.status = "cancelled"
+        return "stale"
+    row.status = "done"
+    if row.kind == "remind":
+        due = await uow.deadlines.next_pending(case.id)
+        notice_in_thread(uow, desk, case, Phrase("deadline.reminder", number=case.number, stage=stage_name(case.stage), due=due.due_at if due else now))
+        return "reminded"
+    await _breach(uow, desk, case, row.due_at, row.breach_no)
+    return "breached"
+
+
+async def _breach(uow: UnitOfWork, desk: StaffDesk, case: Case, due_at, breach_no: int) -> None:  # type: ignore[no-untyped-def]
+    now = uow.clock.now()
+    escalated = transition(case, "escalate")
+    next_at = desk.sla.next_breach(desk.calendar, case.severity, case.stage, due_at, breach_no)
+    if next_at is not None:
+        uow.deadlines.add(case.id, "breach", case.stage, next_at, breach_no=breach_no + 1)
+    uow.cases.record_event(case.id, now, "system", "deadline_missed", stage=case.stage, breach=breach_no, tier=case.tier)
+    customer = await uow.users.get(case.customer_id)
+    if customer is not None:
+        # 001 art. 10: if it cannot be answered in time, tell the customer and promise a new time.
+        uow.emit(
+            SendMessage(
+                customer.id,
+                customer.locale,
+                Phrase("customer.deadline_missed", number=case.number, stage=stage_name(case.stage), due=next_at or now),
+            )
+        )
+    tier_members = sorted({*_tier(desk, case.tier)})
+    mentions = Lines([Phrase("deadline.mention", user_id=user_id) for user_id in tier_members])
+    text = Phrase("deadline.escalated", number=case.number, tier=case.tier, staff=mentions) if escalated else Phrase(
+        "deadline.breached_top", number=case.number, staff=mentions
+    )
+    notice_in_thread(uow, desk, case, text)
+    await refresh_card(uow, desk, case)
+
+
+def _tier(desk: StaffDesk, tier: int) -> frozenset[int]:
+    staff = desk.staff
+    return {1: staff.agents, 2: staff.supervisors, 3: staff.directors}.get(tier, frozenset())

@@ -1,0 +1,76 @@
+"""Stage deadlines through the real process, its clock moved by the test (no sleeping)."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+
+from tests.e2e.harness import wait_outbox_settled
+from tests.e2e.staffed import Staffed, case_row, filed_case, setup_staffed
+
+
+@pytest.fixture
+async def timed(fake_server, tmp_path: Path) -> AsyncIterator[tuple[Staffed, Path]]:
+    clock_file = tmp_path / "clock-offset"
+    clock_file.write_text("0")
+    desk = setup_staffed(fake_server, tmp_path, forum=True, env={"CLOCK_OFFSET_FILE": str(clock_file), "DEADLINE_POLL_SECONDS": "0.2"})
+    desk.bot.start()
+    try:
+        await fake_server.wait_for(lambda: any(c[0] == "getUpdates" for c in fake_server.calls), timeout=30)
+        yield desk, clock_file
+    finally:
+        await desk.bot.stop_async()
+
+
+def deadlines(desk: Staffed, case_id: int) -> list[dict]:
+    with sqlite3.connect(desk.database_url.split("///", 1)[1]) as connection:
+        connection.row_factory = sqlite3.Row
+        return [dict(r) for r in connection.execute("SELECT * FROM deadlines WHERE case_id = ? ORDER BY id", (case_id,))]
+
+
+def move_clock_past(clock_file: Path, moment: str) -> None:
+    """Sets the bot's clock a minute past `moment` (as stored: naive UTC)."""
+    target = datetime.fromisoformat(moment).replace(tzinfo=timezone.utc)
+    clock_file.write_text(str((target - datetime.now(timezone.utc)).total_seconds() + 60))
+
+
+async def test_reminder_then_breach_with_customer_update_and_escalation(timed) -> None:
+    desk, clock_file = timed
+    server = desk.server
+    customer, talk, number, card = await filed_case(desk)
+    case = case_row(desk, number)
+    remind, breach = deadlines(desk, case["id"])
+    assert (remind["kind"], breach["kind"], remind["stage"]) == ("remind", "breach", "received")
+    assert remind["due_at"] < breach["due_at"]
+
+    move_clock_past(clock_file, remind["due_at"])
+    await server.wait_for(lambda: any((m.get("text") or "").startswith(f"⏰ 提醒：{number}") for m in desk.group_messages()), timeout=20)
+    assert len(server.bot_messages(customer.chat_id)) == talk.cursor  # a reminder is for staff only
+
+    move_clock_past(clock_file, breach["due_at"])
+    [update] = await talk._replies(1, 20)
+    assert update["text"].startswith(f"About complaint {number} (received, waiting to be reviewed): we are sorry, it is taking longer than we promised.")
+    await server.wait_for(lambda: any((m.get("text") or "").startswith(f"🚨 {number} 已超过期限，升至第 2 级。") for m in desk.group_messages()))
+    alert = next(m for m in desk.group_messages() if (m.get("text") or "").startswith(f"🚨 {number}"))
+    assert f"@{desk.supervisor.id}" in alert["text"]  # tier 2 is called in
+    assert case_row(desk, number)["tier"] == 2
+    rows = deadlines(desk, case["id"])
+    assert [r["status"] for r in rows[:2]] == ["done", "done"] and rows[2]["breach_no"] == 2 and rows[2]["status"] == "pending"
+
+    # Claiming moves the case on: the old stage's deadlines are cancelled, new ones planned.
+    claim = next(b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row if "认领" in b["text"])
+    desk.agent.press_button(card["message_id"], claim, chat=desk.group)
+    await talk._replies(1, 15)
+    rows = deadlines(desk, case["id"])
+    assert rows[2]["status"] == "cancelled" and {r["stage"] for r in rows[3:]} == {"accepted"}
+    # One update per deadline, even after a restart.
+    await wait_outbox_settled(desk.database_url)
+    desk.bot.kill()
+    desk.bot.start()
+    await server.wait_for(lambda: sum(1 for c in server.calls if c[0] == "getUpdates") > 0)
+    [status] = await talk.send("/status")
+    assert status["text"].startswith("Your complaints"), [m.get("text", "")[:40] for m in server.bot_messages(customer.chat_id)][-5:]
+    assert sum(1 for m in server.bot_messages(customer.chat_id) if "taking longer than we promised" in (m.get("text") or "")) == 1
