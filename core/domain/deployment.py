@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.domain.config_errors import DeploymentConfigError, config_error as _fail, join as _join, only_keys as _only_keys, table as _table, type_name as _type_name
 from core.domain.sla import SlaPolicy, default_sla, sla_from_mapping
 from core.domain.staff import StaffConfig
 
@@ -104,17 +105,6 @@ class DeploymentConfig:
     intake: IntakeConfig
     staff: StaffConfig = StaffConfig()
     sla: SlaPolicy = field(default_factory=default_sla)
-
-
-class DeploymentConfigError(Exception):
-    """The configuration file cannot be used. The message names the file and the key path."""
-
-    def __init__(self, problem: str, *, file: Path | None = None, key_path: str | None = None) -> None:
-        self.problem = problem
-        self.file = file
-        self.key_path = key_path
-        prefix = "".join(f"{part}: " for part in (file, key_path) if part)
-        super().__init__(prefix + problem)
 
 
 # --- defaults (PROCESS.md §2) --------------------------------------------------------
@@ -241,32 +231,14 @@ def _staff(table: Mapping[str, Any], path: str) -> StaffConfig:
     )
 
 
-def _fail(path: str, problem: str) -> DeploymentConfigError:
-    return DeploymentConfigError(problem, key_path=path or None)
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
-def _type_name(value: Any) -> str:
-    return {
-        bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-        list: "an array", dict: "a table",
-    }.get(type(value), type(value).__name__)
 
 
-def _table(value: Any, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise _fail(path, f"expected a table, got {_type_name(value)}")
-    return value
 
 
-def _only_keys(table: Mapping[str, Any], allowed: tuple[str, ...], path: str) -> None:
-    what = "key" if path else "section"
-    for key in table:
-        if key not in allowed:
-            raise _fail(_join(path, key), f"unknown {what} (expected one of: {', '.join(allowed)})")
 
 
 def _require(table: Mapping[str, Any], key: str, path: str) -> Any:

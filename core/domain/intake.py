@@ -13,6 +13,8 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
+from core.domain.machines import fire_detached
+
 
 class Step(str, Enum):
     CATEGORY = "category"
@@ -169,18 +171,10 @@ def fire(draft: Draft, trigger: str, rules: IntakeRules | None = None) -> bool:
         draft.rules = rules
     if trigger not in MACHINE.events:
         raise InvalidTrigger(f"{trigger} is not an intake trigger")
-    bare = set(vars(draft))
-    MACHINE.add_model(draft, initial=draft.state)
     try:
-        return bool(draft.trigger(trigger))
+        return fire_detached(MACHINE, draft, trigger, draft.state)
     except MachineError as error:
         raise InvalidTrigger(f"{trigger} is not possible from {draft.state.value}") from error
-    finally:
-        MACHINE.remove_model(draft)
-        # Drop the methods the machine bound, so the draft stays plain data and the next
-        # add_model binds afresh instead of warning about existing attributes.
-        for name in set(vars(draft)) - bare:
-            delattr(draft, name)
 
 
 def available_triggers(step: Step) -> list[str]:

@@ -12,6 +12,8 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
+from core.domain.machines import fire_detached
+
 
 class Stage(str, Enum):
     # Values are stored in the database: never rename them.
@@ -172,18 +174,11 @@ def fire(case: CaseState, trigger: str, **inputs: Any) -> bool:
         raise InvalidTrigger(f"{trigger} is not a lifecycle trigger")
     for name, value in inputs.items():
         setattr(case, name, value)
-    bare = set(vars(case))
-    MACHINE.add_model(case, initial=case.stage)
     try:
-        return bool(case.trigger(trigger))
+        return fire_detached(MACHINE, case, trigger, case.stage)
     except MachineError as error:
         raise InvalidTrigger(f"{trigger} is not possible from {case.stage.value}") from error
     finally:
-        MACHINE.remove_model(case)
-        # Drop the methods the machine bound, so the case stays plain data and the next
-        # add_model binds afresh instead of warning about existing attributes.
-        for name in set(vars(case)) - bare:
-            delattr(case, name)
         case.clear_inputs()
 
 

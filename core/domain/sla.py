@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Any
 
 from core.domain.business_calendar import WORKING_DAYS, BusinessCalendar, Duration
+from core.domain.config_errors import config_error as _fail, join as _join, only_keys as _only_keys, table as _table, type_name as _type_name
 from core.domain.staff import Role
 
 __all__ = [
@@ -294,7 +295,7 @@ def sla_from_mapping(table: Mapping[str, Any], path: str = "sla") -> SlaPolicy:
         stages = _table(table[severity], severity_path)
         for stage in stages:
             if stage in _CUSTOMER_STAGE_KEYS:
-                _fail(
+                raise _fail(
                     _join(severity_path, stage),
                     "this wait is on the customer's side and the same for every severity: "
                     f"set {_join(path, _CUSTOMER_STAGE_KEYS[stage])} instead",
@@ -317,7 +318,7 @@ def sla_from_mapping(table: Mapping[str, Any], path: str = "sla") -> SlaPolicy:
     }
     if _surely_not_shorter(durations["proposal_reminder_after"], durations["proposal_close_after"]):
         key = "proposal_reminder_after" if "proposal_reminder_after" in table else "proposal_close_after"
-        _fail(
+        raise _fail(
             _join(path, key),
             f"the proposal reminder ({durations['proposal_reminder_after']}) must come before the "
             f"proposal closes ({durations['proposal_close_after']})",
@@ -325,60 +326,40 @@ def sla_from_mapping(table: Mapping[str, Any], path: str = "sla") -> SlaPolicy:
     return SlaPolicy(deadlines=deadlines, remind_at=remind_at, escalation_ladder_urgent=ladder, **durations)
 
 
-def _fail(path: str, problem: str) -> NoReturn:
-    # Imported here: core.domain.deployment imports this module to read its [sla] table.
-    from core.domain.deployment import DeploymentConfigError
-
-    raise DeploymentConfigError(problem, key_path=path or None)
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
-def _type_name(value: Any) -> str:
-    return {
-        bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-        list: "an array", dict: "a table",
-    }.get(type(value), type(value).__name__)
 
 
-def _table(value: Any, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        _fail(path, f"expected a table, got {_type_name(value)}")
-    return value
 
 
-def _only_keys(table: Mapping[str, Any], allowed: tuple[str, ...], path: str) -> None:
-    for key in table:
-        if key not in allowed:
-            _fail(_join(path, key), f"unknown key (expected one of: {', '.join(allowed)})")
 
 
 def _duration(value: Any, path: str) -> Duration:
     if not isinstance(value, str):
-        _fail(path, f"expected a duration such as \"2 working days\", got {_type_name(value)}")
+        raise _fail(path, f"expected a duration such as \"2 working days\", got {_type_name(value)}")
     try:
         duration = Duration.parse(value)
     except ValueError as error:
-        _fail(path, str(error))
+        raise _fail(path, str(error))
     if duration.amount <= 0:
-        _fail(path, f"must be longer than zero, got {value!r}")
+        raise _fail(path, f"must be longer than zero, got {value!r}")
     return duration
 
 
 def _ladder(value: Any, path: str) -> tuple[Duration, ...]:
     if not isinstance(value, list):
-        _fail(path, f"expected an array of durations, got {_type_name(value)}")
+        raise _fail(path, f"expected an array of durations, got {_type_name(value)}")
     if not value:
-        _fail(path, "at least one step is required")
+        raise _fail(path, "at least one step is required")
     return tuple(_duration(item, f"{path}[{index}]") for index, item in enumerate(value))
 
 
 def _fraction(value: Any, path: str) -> float:
     # bool is a subclass of int; `true` is not a number.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        _fail(path, f"expected a number between 0 and 1, got {_type_name(value)}")
+        raise _fail(path, f"expected a number between 0 and 1, got {_type_name(value)}")
     if not (math.isfinite(value) and 0 < value < 1):
-        _fail(path, f"must be between 0 and 1 (exclusive), got {value}")
+        raise _fail(path, f"must be between 0 and 1 (exclusive), got {value}")
     return float(value)
