@@ -159,6 +159,15 @@ class EditTopic:
 
 
 @dataclass(frozen=True)
+class CloseTopic:
+    """Closes the case's forum topic when the case reaches a final stage."""
+
+    chat_id: int
+    locale: str
+    case_id: int
+
+
+@dataclass(frozen=True)
 class SetReaction:
     chat_id: int
     locale: str
@@ -186,7 +195,7 @@ class SetChatCommands:
     locale: str
 
 
-Intent = Union[SendMessage, AnswerCallback, SetChatCommands, CopyMessage, EditCard, CreateTopic, EditTopic, SetReaction]
+Intent = Union[SendMessage, AnswerCallback, SetChatCommands, CopyMessage, EditCard, CreateTopic, EditTopic, CloseTopic, SetReaction]
 
 
 # --- JSON codec for outbox rows -------------------------------------------------------
@@ -273,6 +282,8 @@ def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:
         return "create_topic", {"case_id": intent.case_id, "name": encode_phrase(intent.name)}
     if isinstance(intent, EditTopic):
         return "edit_topic", {"case_id": intent.case_id, "name": encode_phrase(intent.name)}
+    if isinstance(intent, CloseTopic):
+        return "close_topic", {"case_id": intent.case_id}
     if isinstance(intent, SetReaction):
         return "set_reaction", {"message_id": intent.message_id, "emoji": intent.emoji}
     raise TypeError(f"not an intent: {intent!r}")
@@ -317,6 +328,8 @@ def decode_intent(method: str, chat_id: int, locale: str, payload: dict[str, Any
         return CreateTopic(chat_id, locale, payload["case_id"], decode_phrase(payload["name"]))
     if method == "edit_topic":
         return EditTopic(chat_id, locale, payload["case_id"], decode_phrase(payload["name"]))
+    if method == "close_topic":
+        return CloseTopic(chat_id, locale, payload["case_id"])
     if method == "set_reaction":
         return SetReaction(chat_id, locale, payload["message_id"], payload["emoji"])
     raise ValueError(f"unknown outbox method {method!r}")

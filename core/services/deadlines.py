@@ -37,6 +37,15 @@ async def schedule_stage(uow: UnitOfWork, desk: StaffDesk, case: Case, entered: 
     if entered or case.stage_entered_at is None:
         case.stage_entered_at = now
     await uow.deadlines.cancel_pending(case.id, now)
+    if case.stage == "solution_proposed":
+        # The customer's turn: a reminder, then the case closes as unanswered.
+        remind = desk.sla.customer_reminder_time(desk.calendar, case.stage, case.stage_entered_at)
+        close = desk.sla.due(desk.calendar, case.severity, case.stage, case.stage_entered_at)
+        if remind is not None:
+            uow.deadlines.add(case.id, "customer_remind", case.stage, remind)
+        if close is not None:
+            uow.deadlines.add(case.id, "close_unanswered", case.stage, close)
+        return
     if case.stage not in STAFF_STAGES:
         return
     start = case.stage_entered_at
@@ -64,8 +73,35 @@ async def handle_due(uow: UnitOfWork, desk: StaffDesk, deadline_id: int, claim: 
         due = await uow.deadlines.next_pending(case.id)
         notice_in_thread(uow, desk, case, Phrase("deadline.reminder", number=case.number, stage=stage_name(case.stage), due=due.due_at if due else now))
         return "reminded"
+    if row.kind == "customer_remind":
+        await _remind_customer_of_proposal(uow, case)
+        return "customer_reminded"
+    if row.kind == "close_unanswered":
+        await _close_unanswered(uow, desk, case)
+        return "closed_unanswered"
     await _breach(uow, desk, case, row.due_at, row.breach_no)
     return "breached"
+
+
+async def _remind_customer_of_proposal(uow: UnitOfWork, case: Case) -> None:
+    from core.services.case_lifecycle import proposal_buttons
+
+    customer = await uow.users.get(case.customer_id)
+    if customer is not None:
+        uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.proposal_reminder", number=case.number), proposal_buttons(case)))
+    uow.cases.record_event(case.id, uow.clock.now(), "system", "proposal_reminder")
+
+
+async def _close_unanswered(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
+    if not await advance(uow, desk, case, "close_unanswered"):
+        return
+    case.awaiting = None
+    uow.cases.record_event(case.id, uow.clock.now(), "system", "closed_unanswered")
+    customer = await uow.users.get(case.customer_id)
+    if customer is not None:
+        uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.closed_unanswered", number=case.number)))
+    notice_in_thread(uow, desk, case, Phrase("deadline.closed_unanswered", number=case.number))
+    await refresh_card(uow, desk, case, stage_changed=True)
 
 
 async def _breach(uow: UnitOfWork, desk: StaffDesk, case: Case, due_at, breach_no: int) -> None:  # type: ignore[no-untyped-def]

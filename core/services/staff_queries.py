@@ -33,6 +33,7 @@ EVENT_NAMES = {
     "solution_accepted": Phrase("event.solution_accepted"),
     "solution_rejected": Phrase("event.solution_rejected"),
     "withdrawn": Phrase("event.withdrawn"),
+    "closed_unanswered": Phrase("event.closed_unanswered"),
 }
 OTHER_EVENT = Phrase("event.other")
 

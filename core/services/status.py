@@ -22,6 +22,7 @@ EVENT_NAMES = {
     "solution_rejected": Phrase("history.solution_rejected"),
     "rejected": Phrase("history.rejected"),
     "withdrawn": Phrase("history.withdrawn"),
+    "closed_unanswered": Phrase("history.closed_unanswered"),
 }
 
 

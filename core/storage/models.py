@@ -200,7 +200,7 @@ class Deadline(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # remind | breach
+    kind: Mapped[str] = mapped_column(String(16))  # remind | breach | customer_remind | close_unanswered
     stage: Mapped[str] = mapped_column(String(32))  # the stage it belongs to
     breach_no: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -74,3 +74,35 @@ async def test_reminder_then_breach_with_customer_update_and_escalation(timed) -
     [status] = await talk.send("/status")
     assert status["text"].startswith("Your complaints"), [m.get("text", "")[:40] for m in server.bot_messages(customer.chat_id)][-5:]
     assert sum(1 for m in server.bot_messages(customer.chat_id) if "taking longer than we promised" in (m.get("text") or "")) == 1
+
+
+async def test_an_unanswered_proposal_is_reminded_then_closed(timed) -> None:
+    from tests.e2e.test_lifecycle import answer_prompt, press_in_group
+
+    desk, clock_file = timed
+    server = desk.server
+    customer, talk, number, card = await filed_case(desk)
+    case = case_row(desk, number)
+    await press_in_group(desk, desk.agent, card, "认领")
+    await talk._replies(1, 15)
+    await answer_prompt(desk, desk.agent, card, "提出方案", "We will refund 199 yuan.", case)
+    [proposal] = await talk._replies(1, 15)
+    rows = [r for r in deadlines(desk, case["id"]) if r["status"] == "pending"]
+    assert [r["kind"] for r in rows] == ["customer_remind", "close_unanswered"]
+
+    move_clock_past(clock_file, rows[0]["due_at"])
+    [reminder] = await talk._replies(1, 20)
+    assert reminder["text"].startswith(f"A reminder about complaint {number}: we are waiting for your answer")
+    assert [b["text"] for row in reminder["reply_markup"]["inline_keyboard"] for b in row] == ["✅ Accept", "✖️ Not acceptable"]
+
+    move_clock_past(clock_file, rows[1]["due_at"])
+    [closed] = await talk._replies(1, 20)
+    assert closed["text"].startswith(f"We have not heard back about the proposed solution for {number}, so we have closed the complaint.")
+    assert case_row(desk, number)["stage"] == "closed"
+    await server.wait_for(lambda: any(m.get("text") == f"🗂 {number} 已结案：客户未在期限内答复方案。" for m in desk.group_messages()))
+    await server.wait_for(lambda: desk.group.topics[0].name == f"{number} · 产品质量 · 已结案" and desk.group.topics[0].closed)
+    # The reminder's buttons are dead now that the case is closed.
+    answered = len(server.callback_answers)
+    customer.press_button(reminder["message_id"], reminder["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+    await server.wait_for(lambda: len(server.callback_answers) > answered)
+    assert server.callback_answers[-1]["text"] == "This button is no longer active. Please use the latest message."
