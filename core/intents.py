@@ -159,12 +159,13 @@ class EditTopic:
 
 
 @dataclass(frozen=True)
-class CloseTopic:
-    """Closes the case's forum topic when the case reaches a final stage."""
+class SetTopicClosed:
+    """Closes the case's forum topic at a final stage, or reopens it (an appeal)."""
 
     chat_id: int
     locale: str
     case_id: int
+    closed: bool = True
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ class SetChatCommands:
     locale: str
 
 
-Intent = Union[SendMessage, AnswerCallback, SetChatCommands, CopyMessage, EditCard, CreateTopic, EditTopic, CloseTopic, SetReaction]
+Intent = Union[SendMessage, AnswerCallback, SetChatCommands, CopyMessage, EditCard, CreateTopic, EditTopic, SetTopicClosed, SetReaction]
 
 
 # --- JSON codec for outbox rows -------------------------------------------------------
@@ -282,8 +283,8 @@ def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:
         return "create_topic", {"case_id": intent.case_id, "name": encode_phrase(intent.name)}
     if isinstance(intent, EditTopic):
         return "edit_topic", {"case_id": intent.case_id, "name": encode_phrase(intent.name)}
-    if isinstance(intent, CloseTopic):
-        return "close_topic", {"case_id": intent.case_id}
+    if isinstance(intent, SetTopicClosed):
+        return "set_topic_closed", {"case_id": intent.case_id, "closed": intent.closed}
     if isinstance(intent, SetReaction):
         return "set_reaction", {"message_id": intent.message_id, "emoji": intent.emoji}
     raise TypeError(f"not an intent: {intent!r}")
@@ -328,8 +329,8 @@ def decode_intent(method: str, chat_id: int, locale: str, payload: dict[str, Any
         return CreateTopic(chat_id, locale, payload["case_id"], decode_phrase(payload["name"]))
     if method == "edit_topic":
         return EditTopic(chat_id, locale, payload["case_id"], decode_phrase(payload["name"]))
-    if method == "close_topic":
-        return CloseTopic(chat_id, locale, payload["case_id"])
+    if method == "set_topic_closed":
+        return SetTopicClosed(chat_id, locale, payload["case_id"], payload["closed"])
     if method == "set_reaction":
         return SetReaction(chat_id, locale, payload["message_id"], payload["emoji"])
     raise ValueError(f"unknown outbox method {method!r}")

@@ -26,7 +26,7 @@ from core.intents import (
     AnswerCallback,
     Button,
     CaseRoute,
-    CloseTopic,
+    SetTopicClosed,
     CopyMessage,
     CreateTopic,
     EditCard,
@@ -140,11 +140,14 @@ class IntentExecutor:
             name = html.unescape(self._renderer.render(intent.name, intent.locale))[:TOPIC_NAME_LIMIT]
             await self._bot.edit_forum_topic(intent.chat_id, case.thread_id, name=name)
             return Outcome()
-        if isinstance(intent, CloseTopic):
+        if isinstance(intent, SetTopicClosed):
             case = await self._case(intent.case_id)
             if case is None or case.thread_id is None:
                 raise MissingTarget(f"case {intent.case_id} has no topic")
-            await self._bot.close_forum_topic(intent.chat_id, case.thread_id)
+            if intent.closed:
+                await self._bot.close_forum_topic(intent.chat_id, case.thread_id)
+            else:
+                await self._bot.reopen_forum_topic(intent.chat_id, case.thread_id)
             return Outcome()
         if isinstance(intent, SetReaction):
             await self._bot.set_message_reaction(intent.chat_id, intent.message_id, [ReactionTypeEmoji(emoji=intent.emoji)])

@@ -19,6 +19,12 @@ CUSTOMER_CALLBACK_PREFIX = "c"
 AWAITING_REJECTION_REASON = "rejection_reason"
 
 
+def appeal_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
+    if case.appealed:
+        return ()
+    return ((Button(Phrase("customer.button.appeal"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "appeal")),),)
+
+
 def proposal_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
     return (
         (
@@ -50,7 +56,9 @@ class CustomerDecisions:
             self.uow.emit(AnswerCallback(self.customer.id, self.customer.locale, callback_id, Phrase("button.expired")))
             return
         action = parsed[1]
-        trigger = {"accept": "accept_solution", "reject": "reject_solution", "withdraw": "withdraw", "withdraw_yes": "withdraw"}.get(action)
+        trigger = {
+            "accept": "accept_solution", "reject": "reject_solution", "withdraw": "withdraw", "withdraw_yes": "withdraw", "appeal": "appeal",
+        }.get(action)
         if trigger is None or not may(case, trigger) or (action == "reject" and case.awaiting):
             self.uow.emit(AnswerCallback(self.customer.id, self.customer.locale, callback_id, Phrase("button.expired")))
             return
@@ -77,6 +85,16 @@ class CustomerDecisions:
         self._say(Phrase("customer.reopened", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.solution_rejected", reason=text, tier=case.tier))
         await refresh_card(self.uow, self.desk, case, stage_changed=True)
+
+    async def _appeal(self, case: Case) -> None:
+        """PROCESS.md §3: a rejected case may be appealed once; it reopens one tier up."""
+        if not await advance(self.uow, self.desk, case, "appeal"):
+            self._say(Phrase("customer.appeal_used", number=case.number))
+            return
+        self._record(case, "appealed", tier=case.tier)
+        self._say(Phrase("customer.appealed", number=case.number))
+        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.appealed", tier=case.tier))
+        await refresh_card(self.uow, self.desk, case, stage_changed=True, reopened=True)
 
     async def _withdraw(self, case: Case) -> None:
         self._say(

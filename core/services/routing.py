@@ -3,7 +3,7 @@ customer and their case's thread, in each reader's script."""
 from __future__ import annotations
 
 from core.domain.scripts import for_reader
-from core.intents import AnswerCallback, Button, CaseRoute, CloseTopic, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Receipt, SendMessage
+from core.intents import AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Receipt, SendMessage, SetTopicClosed
 from core.services.case_card import card_buttons, card_text, topic_name
 from core.services.staff_desk import StaffDesk
 from core.storage.case_repositories import FINAL_STAGES
@@ -33,7 +33,7 @@ async def route_new_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer:
         uow.emit(CopyMessage(desk.chat_id, desk.locale, customer.id, item.message_id, route=CaseRoute(case.id, "evidence")))
 
 
-async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_changed: bool = False) -> None:
+async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_changed: bool = False, reopened: bool = False) -> None:
     if desk.chat_id is None:
         return
     customer = await uow.users.get(case.customer_id)
@@ -42,8 +42,8 @@ async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_chang
     uow.emit(EditCard(desk.chat_id, desk.locale, case.id, card_text(case, desk, customer, owner, len(evidence)), card_buttons(case)))
     if stage_changed and desk.is_forum:
         uow.emit(EditTopic(desk.chat_id, desk.locale, case.id, topic_name(case, desk)))
-        if case.stage in FINAL_STAGES:
-            uow.emit(CloseTopic(desk.chat_id, desk.locale, case.id))
+        if case.stage in FINAL_STAGES or reopened:
+            uow.emit(SetTopicClosed(desk.chat_id, desk.locale, case.id, closed=not reopened))
 
 
 def notice_in_thread(uow: UnitOfWork, desk: StaffDesk, case: Case, text: Phrase) -> None:

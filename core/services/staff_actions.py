@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from core.domain.staff import Role, allowed
 from core.intents import AnswerCallback, Button, CaseRoute, Phrase, SendMessage
 from core.services.case_card import SEVERITY_NAMES, parse_staff_callback, staff_callback, stage_name
-from core.services.case_lifecycle import proposal_buttons
+from core.services.case_lifecycle import appeal_buttons, proposal_buttons
 from core.services.case_stage import may, transition
 from core.services.deadlines import advance, schedule_stage
 from core.services.intake_prompts import localized
@@ -190,7 +190,7 @@ class StaffActions:
         moved = await self._move_for(action, case, text)
         if moved is None:
             return
-        buttons = proposal_buttons(case) if action == "propose" else ()
+        buttons = proposal_buttons(case) if action == "propose" else appeal_buttons(case) if action == "reject" else ()
         texts = {
             "ask": Phrase("customer.question", number=case.number, text=converted),
             "propose": Phrase("customer.proposal", number=case.number, text=converted),

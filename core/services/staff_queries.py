@@ -34,6 +34,7 @@ EVENT_NAMES = {
     "solution_rejected": Phrase("event.solution_rejected"),
     "withdrawn": Phrase("event.withdrawn"),
     "closed_unanswered": Phrase("event.closed_unanswered"),
+    "appealed": Phrase("event.appealed"),
 }
 OTHER_EVENT = Phrase("event.other")
 

@@ -23,6 +23,7 @@ EVENT_NAMES = {
     "rejected": Phrase("history.rejected"),
     "withdrawn": Phrase("history.withdrawn"),
     "closed_unanswered": Phrase("history.closed_unanswered"),
+    "appealed": Phrase("history.appealed"),
 }
 
 

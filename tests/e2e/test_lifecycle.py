@@ -105,3 +105,26 @@ async def test_the_customer_can_withdraw_and_staff_are_told(staffed: Staffed) ->
     await server.wait_for(lambda: any(m.get("text") == "↩️ 客户撤回了这项投诉。" for m in desk.group_messages()))
     [nothing] = await talk.send("/withdraw")
     assert nothing["text"] == "You have no open complaint to withdraw."
+
+
+async def test_a_rejected_case_can_be_appealed_once(staffed: Staffed) -> None:
+    desk, server = staffed, staffed.server
+    customer, talk, number, card = await filed_case(desk)
+    case = case_row(desk, number)
+    await answer_prompt(desk, desk.supervisor, card, "不予受理", "This is about a product we do not sell.", case)
+    [rejected] = await talk._replies(1, 15)
+    assert rejected["text"].startswith(f"We are sorry: we cannot take up complaint {number}.\nThe reason: This is about a product we do not sell.")
+    assert case_row(desk, number)["stage"] == "rejected"
+    await server.wait_for(lambda: desk.group.topics[0].closed)
+
+    [appealed] = await talk.press(rejected, "Appeal")
+    assert appealed["text"].startswith(f"Your appeal for {number} has been received.")
+    stored = case_row(desk, number)
+    assert (stored["stage"], stored["tier"], stored["appealed"]) == ("investigating", 2, 1)
+    await server.wait_for(lambda: not desk.group.topics[0].closed)
+    await server.wait_for(lambda: any(m.get("text") == "📝 客户对不予受理申请复核：案件已重新处理，升至第 2 级。" for m in desk.group_messages()))
+
+    # Rejected again, the new rejection offers no second appeal.
+    await answer_prompt(desk, desk.supervisor, card, "不予受理", "Checked again: still not our product.", case)
+    [again] = await talk._replies(1, 15)
+    assert "reply_markup" not in again

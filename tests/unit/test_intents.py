@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core.intents import AnswerCallback, Button, CaseRoute, CloseTopic, CopyMessage, CreateTopic, EditCard, EditTopic, Receipt, SetReaction, Lines, Localized, Phrase, SendMessage, SetChatCommands, decode_intent, encode_intent
+from core.intents import AnswerCallback, Button, CaseRoute, SetTopicClosed, CopyMessage, CreateTopic, EditCard, EditTopic, Receipt, SetReaction, Lines, Localized, Phrase, SendMessage, SetChatCommands, decode_intent, encode_intent
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,8 @@ from core.intents import AnswerCallback, Button, CaseRoute, CloseTopic, CopyMess
         CreateTopic(-100, "zh_Hans", 3, Phrase("topic", number="KS-1")),
         EditTopic(-100, "zh_Hans", 3, Phrase("topic", number="KS-1")),
         SetReaction(-100, "zh_Hans", 12, "👌"),
-        CloseTopic(-100, "zh_Hans", 3),
+        SetTopicClosed(-100, "zh_Hans", 3),
+        SetTopicClosed(-100, "zh_Hans", 3, closed=False),
         SendMessage(-100, "en", Phrase("q"), thread_id=55),
         AnswerCallback(-100, "en", "cb", Phrase("x"), show_alert=True),
     ],
