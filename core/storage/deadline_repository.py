@@ -39,6 +39,9 @@ class DeadlineRepository:
             .where((Deadline.claimed_until.is_(None)) | (Deadline.claimed_until < now))
             .order_by(Deadline.due_at)
             .limit(limit)
+            # PostgreSQL: skip rows another worker is claiming right now instead of waiting
+            # for them and then finding them taken (SQLite has one writer and ignores this).
+            .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
         token = f"{worker}/{uuid.uuid4().hex[:12]}"
