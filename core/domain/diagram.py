@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from core.domain.intake import TRANSITIONS, Step
+from core.domain.machines import sources_of
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BEGIN, END = "<!-- intake-diagram:begin -->", "<!-- intake-diagram:end -->"
@@ -18,7 +19,7 @@ BEGIN, END = "<!-- intake-diagram:begin -->", "<!-- intake-diagram:end -->"
 def mermaid(transitions: Iterable[dict[str, Any]], initial: Step) -> str:
     lines = ["stateDiagram-v2", f"    [*] --> {initial.value}"]
     for row in transitions:
-        sources = row["source"] if isinstance(row["source"], list) else [row["source"]]
+        sources = sources_of(row)
         conditions = row.get("conditions", [])
         conditions = [conditions] if isinstance(conditions, str) else conditions
         label = row["trigger"] + (f" [{', '.join(conditions)}]" if conditions else "")

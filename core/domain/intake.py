@@ -13,7 +13,7 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from core.domain.machines import fire_detached
+from core.domain.machines import fire_detached, triggers_from
 
 
 class Step(str, Enum):
@@ -178,4 +178,4 @@ def fire(draft: Draft, trigger: str, rules: IntakeRules | None = None) -> bool:
 
 
 def available_triggers(step: Step) -> list[str]:
-    return sorted({t["trigger"] for t in TRANSITIONS if step in (t["source"] if isinstance(t["source"], list) else [t["source"]])})
+    return triggers_from(TRANSITIONS, step)

@@ -12,7 +12,7 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from core.domain.machines import fire_detached
+from core.domain.machines import fire_detached, triggers_from
 
 
 class Stage(str, Enum):
@@ -183,7 +183,7 @@ def fire(case: CaseState, trigger: str, **inputs: Any) -> bool:
 
 
 def available_triggers(stage: Stage) -> list[str]:
-    return sorted({t["trigger"] for t in TRANSITIONS if stage in (t["source"] if isinstance(t["source"], list) else [t["source"]])})
+    return triggers_from(TRANSITIONS, stage)
 
 
 def customer_triggers(stage: Stage) -> list[str]:

@@ -21,3 +21,13 @@ def fire_detached(machine: Machine, model: Any, trigger: str, initial: Any) -> b
         machine.remove_model(model)
         for name in set(vars(model)) - bare:
             delattr(model, name)
+
+
+def sources_of(row: dict[str, Any]) -> list[Any]:
+    """A transitions row's source states (one state or a list of them)."""
+    return row["source"] if isinstance(row["source"], list) else [row["source"]]
+
+
+def triggers_from(transitions: list[dict[str, Any]], state: Any) -> list[str]:
+    """The triggers a transitions table allows from one state, sorted."""
+    return sorted({row["trigger"] for row in transitions if state in sources_of(row)})
