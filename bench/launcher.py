@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import ctypes
-import os
 import signal
 import subprocess
 import sys

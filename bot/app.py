@@ -31,7 +31,6 @@ from core.locale import SUPPORTED_LOCALES, command_scope_language
 from core.services.housekeeping import prune_processed_updates
 from core.services.intake import IntakeContext
 from core.services.staff_desk import StaffDesk
-from core.storage.models import Case
 from core.storage.db import create_engine, session_factory
 from core.storage.migrate import migrate
 from core.storage.uow import UnitOfWork, UnitOfWorkFactory
