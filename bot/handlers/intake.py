@@ -38,7 +38,7 @@ async def withdraw_command(message: Message, uow: UnitOfWork, user: User, desk: 
 
 @router.message(Command("status"))
 async def status_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
-    await show_status(uow, user, intake.config, intake.next_due, command_argument(message.text))
+    await show_status(uow, user, intake.config, command_argument(message.text))
 
 
 @router.message(F.text.startswith("/"))

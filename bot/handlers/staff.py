@@ -19,7 +19,7 @@ router.message.filter(F.chat.type.in_({"group", "supergroup"}))
 router.callback_query.filter(F.message.chat.type.in_({"group", "supergroup"}))
 
 STAFF_COMMANDS = ("queue", "case", "mine", "assign", "find")
-THREAD_COMMANDS = ("note", "ask", "propose", "reject")
+THREAD_COMMANDS = ("note", "ask", "propose", "reject", "terminate", "record")
 
 
 def _actor(user: User, desk: StaffDesk, chat_id: int, staff_member: bool) -> Actor:

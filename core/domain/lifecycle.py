@@ -53,12 +53,14 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "propose", "source": Stage.INVESTIGATING, "dest": Stage.SOLUTION_PROPOSED, "conditions": ["has_proposal", "approval_sufficient"]},
     {"trigger": "accept_solution", "source": Stage.SOLUTION_PROPOSED, "dest": Stage.RESOLVED},
     {"trigger": "reject_solution", "source": Stage.SOLUTION_PROPOSED, "dest": Stage.INVESTIGATING, "after": "reopen"},
-    {"trigger": "close_unanswered", "source": Stage.SOLUTION_PROPOSED, "dest": Stage.CLOSED},
-    {"trigger": "finish", "source": Stage.RESOLVED, "dest": Stage.FOLLOW_UP},
-    {"trigger": "close", "source": Stage.RESOLVED, "dest": Stage.CLOSED},
+    # An unanswered proposal or follow-up question closes the case after a wait.
+    {"trigger": "close_unanswered", "source": [Stage.SOLUTION_PROPOSED, Stage.FOLLOW_UP], "dest": Stage.CLOSED},
+    # PROCESS §5: the follow-up waits for staff's record of the resolution.
+    {"trigger": "finish", "source": Stage.RESOLVED, "dest": Stage.FOLLOW_UP, "conditions": "has_record"},
     {"trigger": "follow_up_ok", "source": Stage.FOLLOW_UP, "dest": Stage.CLOSED},
     # PROCESS §3: a dissatisfied customer reopens the case one tier up.
     {"trigger": "follow_up_not_solved", "source": Stage.FOLLOW_UP, "dest": Stage.INVESTIGATING, "after": "reopen"},
+    {"trigger": "reopen_unsatisfied", "source": [Stage.RESOLVED, Stage.FOLLOW_UP], "dest": Stage.INVESTIGATING, "after": "reopen"},
     {"trigger": "reject", "source": REJECTABLE_STAGES, "dest": Stage.REJECTED, "conditions": ["has_reason", "is_supervisor"]},
     {"trigger": "appeal", "source": Stage.REJECTED, "dest": Stage.INVESTIGATING, "conditions": "not_appealed", "after": ["mark_appealed", "tier_up"]},
     {"trigger": "withdraw", "source": OPEN_STAGES, "dest": Stage.WITHDRAWN},
@@ -68,7 +70,9 @@ TRANSITIONS: list[dict[str, Any]] = [
 ]
 
 # Triggers the customer fires; every other one comes from staff or a deadline.
-CUSTOMER_TRIGGERS = frozenset({"accept_solution", "reject_solution", "follow_up_ok", "follow_up_not_solved", "appeal", "withdraw"})
+CUSTOMER_TRIGGERS = frozenset(
+    {"accept_solution", "reject_solution", "follow_up_ok", "follow_up_not_solved", "reopen_unsatisfied", "appeal", "withdraw"}
+)
 
 
 class InvalidTrigger(Exception):
@@ -92,6 +96,7 @@ class CaseState:
     proposal_text: str | None = None
     reason: str | None = None
     approved_by_supervisor: bool = False
+    record_complete: bool = False
     actor_role: int = 0
     actor_id: int | None = None
 
@@ -117,6 +122,9 @@ class CaseState:
 
     def has_reason(self) -> bool:
         return bool((self.reason or "").strip())
+
+    def has_record(self) -> bool:
+        return self.record_complete
 
     def not_appealed(self) -> bool:
         return not self.appealed
@@ -144,6 +152,7 @@ class CaseState:
         self.proposal_text = None
         self.reason = None
         self.approved_by_supervisor = False
+        self.record_complete = False
         self.actor_role = 0
         self.actor_id = None
 
@@ -159,7 +168,7 @@ MACHINE = Machine(
     model_attribute="stage",
 )
 
-_INPUTS = frozenset({"proposal_text", "reason", "approved_by_supervisor", "actor_role", "actor_id"})
+_INPUTS = frozenset({"proposal_text", "reason", "approved_by_supervisor", "record_complete", "actor_role", "actor_id"})
 
 
 def fire(case: CaseState, trigger: str, **inputs: Any) -> bool:

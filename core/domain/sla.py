@@ -63,6 +63,8 @@ class SlaPolicy:
     proposal_reminder_after: Duration
     proposal_close_after: Duration
     follow_up_after: Duration
+    # How long the follow-up question stays open before the case closes as it is.
+    follow_up_close_after: Duration
     overall_limit: Duration
 
     def __post_init__(self) -> None:
@@ -80,7 +82,7 @@ class SlaPolicy:
             raise ValueError("The urgent escalation ladder needs at least one step")
         durations = [
             *self.deadlines.values(), *self.escalation_ladder_urgent, self.proposal_reminder_after,
-            self.proposal_close_after, self.follow_up_after, self.overall_limit,
+            self.proposal_close_after, self.follow_up_after, self.follow_up_close_after, self.overall_limit,
         ]
         for duration in durations:
             if not isinstance(duration, Duration):
@@ -100,7 +102,8 @@ class SlaPolicy:
     def __hash__(self) -> int:
         return hash((
             tuple(sorted(self.deadlines.items())), self.remind_at, self.escalation_ladder_urgent,
-            self.proposal_reminder_after, self.proposal_close_after, self.follow_up_after, self.overall_limit,
+            self.proposal_reminder_after, self.proposal_close_after, self.follow_up_after,
+            self.follow_up_close_after, self.overall_limit,
         ))
 
     # -- lengths ---------------------------------------------------------------------------
@@ -263,6 +266,8 @@ _DEFAULT = SlaPolicy(
     proposal_close_after=_d("5 working days"),
     # 000 §6.1 asks for a follow-up visit without a figure; a week lets the remedy show.
     follow_up_after=_d("7 calendar days"),
+    # No seed gives a figure; the same wait as an unanswered proposal.
+    follow_up_close_after=_d("5 working days"),
     # 001 art. 11: handled within 30 working days of acceptance.
     overall_limit=_d("30 working days"),
 )
@@ -274,7 +279,7 @@ def default_sla() -> SlaPolicy:
 
 # --- the [sla] table ------------------------------------------------------------------------
 
-_DURATION_KEYS = ("proposal_reminder_after", "proposal_close_after", "follow_up_after", "overall_limit")
+_DURATION_KEYS = ("proposal_reminder_after", "proposal_close_after", "follow_up_after", "follow_up_close_after", "overall_limit")
 _TOP_KEYS = ("remind_at", "urgent_ladder", *_DURATION_KEYS, *SEVERITIES)
 # Where a customer-stage wait is set instead, for a helpful error.
 _CUSTOMER_STAGE_KEYS = {"solution_proposed": "proposal_close_after", "follow_up": "follow_up_after"}

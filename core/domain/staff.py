@@ -28,7 +28,9 @@ ACTION_MIN_ROLE: dict[str, Role] = {
     "case": Role.AGENT,
     "mine": Role.AGENT,
     "find": Role.AGENT,
+    "record": Role.AGENT,
     "reject": Role.SUPERVISOR,
+    "terminate": Role.SUPERVISOR,
     "assign": Role.SUPERVISOR,
     "reveal": Role.SUPERVISOR,
 }

@@ -56,7 +56,7 @@ def topic_name(case: Case, desk: StaffDesk) -> Phrase:
     return Phrase("card.topic", number=case.number, category=category_label(desk.intake, case.category), stage=stage_name(case.stage))
 
 
-def card_text(case: Case, desk: StaffDesk, customer: User | None, owner: User | None, evidence_count: int) -> Phrase:
+def card_text(case: Case, desk: StaffDesk, customer: User | None, owner: User | None, evidence_count: int, due: Phrase) -> Phrase:
     references = [
         Phrase("intake.confirm.reference_line", label=localized(field.label), value=case.reference_values[field.key])
         for field in desk.intake.references
@@ -81,13 +81,8 @@ def card_text(case: Case, desk: StaffDesk, customer: User | None, owner: User | 
         resolution=RESOLUTION_LABELS.get(case.resolution, RESOLUTION_LABELS["other"]),
         resolution_note=case.resolution_note or "",
         owner=owner_label(owner),
-        due=_due(desk, case),
+        due=due,
     )
-
-
-def _due(desk: StaffDesk, case: Case) -> Phrase:
-    moment = desk.next_due(case)
-    return Phrase("status.due", at=moment) if moment else Phrase("status.no_due")
 
 
 def card_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:

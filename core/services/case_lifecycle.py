@@ -1,8 +1,6 @@
-"""Moves a stored case through the lifecycle machine and says what changed.
-
-The machine decides (core/domain/lifecycle.py); this module maps a case row to and from
-the machine's model, and holds the customer's side: accepting or rejecting a proposed
-solution (a rejection reopens the case one tier up) and withdrawing a case.
+"""The customer's side of a case's lifecycle: accepting or rejecting a proposed solution
+(a rejection reopens the case one tier up), appealing a rejection, answering the
+follow-up, reopening after a low rating, and withdrawing a case.
 """
 from __future__ import annotations
 
@@ -10,7 +8,9 @@ from core.intents import AnswerCallback, Button, Phrase, SendMessage
 from core.services import callbacks
 from core.services.case_stage import may
 from core.services.deadlines import advance
+from core.services.resolution_record import ask_next as ask_for_resolution_record
 from core.services.routing import notice_in_thread, refresh_card
+from core.services.satisfaction import AWAITING_RATING_COMMENT, Satisfaction, star_buttons
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
@@ -32,6 +32,22 @@ def proposal_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
             Button(Phrase("customer.button.reject"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "reject")),
         ),
     )
+
+
+def follow_up_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(Phrase("customer.button.still_solved"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "fu_yes")),
+            Button(Phrase("customer.button.not_solved"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "fu_no")),
+        ),
+    )
+
+
+# Button actions and the lifecycle trigger each fires.
+_TRIGGERS = {
+    "accept": "accept_solution", "reject": "reject_solution", "withdraw": "withdraw", "withdraw_yes": "withdraw", "appeal": "appeal",
+    "reopen": "reopen_unsatisfied", "fu_yes": "follow_up_ok", "fu_no": "follow_up_not_solved",
+}
 
 
 class CustomerDecisions:
@@ -56,9 +72,10 @@ class CustomerDecisions:
             self.uow.emit(AnswerCallback(self.customer.id, self.customer.locale, callback_id, Phrase("button.expired")))
             return
         action = parsed[1]
-        trigger = {
-            "accept": "accept_solution", "reject": "reject_solution", "withdraw": "withdraw", "withdraw_yes": "withdraw", "appeal": "appeal",
-        }.get(action)
+        if action in ("rate", "asp"):
+            await Satisfaction(self.uow, self.desk, self.customer).press(callback_id, case, action, parsed[2])
+            return
+        trigger = _TRIGGERS.get(action)
         if trigger is None or not may(case, trigger) or (action == "reject" and case.awaiting):
             self.uow.emit(AnswerCallback(self.customer.id, self.customer.locale, callback_id, Phrase("button.expired")))
             return
@@ -68,8 +85,34 @@ class CustomerDecisions:
     async def _accept(self, case: Case) -> None:
         await advance(self.uow, self.desk, case, "accept_solution")
         self._record(case, "solution_accepted")
-        self._say(Phrase("customer.solution_accepted", number=case.number))
+        self._say(Phrase("customer.solution_accepted", number=case.number), star_buttons(case))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.solution_accepted"))
+        await ask_for_resolution_record(self.uow, self.desk, case)
+        await refresh_card(self.uow, self.desk, case, stage_changed=True)
+
+    async def _reopen(self, case: Case) -> None:
+        """PROCESS.md §3: a dissatisfied customer reopens the case one tier up."""
+        case.awaiting = None
+        await advance(self.uow, self.desk, case, "reopen_unsatisfied")
+        self._record(case, "reopened_unsatisfied", tier=case.tier)
+        self._say(Phrase("customer.reopened", number=case.number))
+        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.reopened_unsatisfied", tier=case.tier))
+        await refresh_card(self.uow, self.desk, case, stage_changed=True)
+
+    async def _fu_yes(self, case: Case) -> None:
+        await advance(self.uow, self.desk, case, "follow_up_ok")
+        case.awaiting = None
+        self._record(case, "follow_up_ok")
+        self._say(Phrase("customer.closed_after_follow_up", number=case.number))
+        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.follow_up_ok"))
+        await refresh_card(self.uow, self.desk, case, stage_changed=True)
+
+    async def _fu_no(self, case: Case) -> None:
+        await advance(self.uow, self.desk, case, "follow_up_not_solved")
+        case.awaiting = None
+        self._record(case, "follow_up_not_solved", tier=case.tier)
+        self._say(Phrase("customer.reopened", number=case.number))
+        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.follow_up_not_solved", tier=case.tier))
         await refresh_card(self.uow, self.desk, case, stage_changed=True)
 
     async def _reject(self, case: Case) -> None:
@@ -111,10 +154,14 @@ class CustomerDecisions:
         await refresh_card(self.uow, self.desk, case, stage_changed=True)
 
     async def answer_awaited(self, text: str) -> bool:
-        """True when the text answers a question we asked (why a proposal was rejected)."""
-        for case in await self.uow.cases.open_for_customer(self.customer.id):
+        """True when the text answers a question we asked: why a proposal was rejected, or
+        a comment on a rating (which may come after the case closed)."""
+        for case in await self.uow.cases.for_customer(self.customer.id):
             if case.awaiting == AWAITING_REJECTION_REASON:
                 await self.rejection_reason(case, text)
+                return True
+            if case.awaiting == AWAITING_RATING_COMMENT:
+                await Satisfaction(self.uow, self.desk, self.customer).comment(case, text)
                 return True
         return False
 

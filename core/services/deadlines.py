@@ -37,6 +37,12 @@ async def schedule_stage(uow: UnitOfWork, desk: StaffDesk, case: Case, entered: 
     if entered or case.stage_entered_at is None:
         case.stage_entered_at = now
     await uow.deadlines.cancel_pending(case.id, now)
+    if case.stage == "follow_up":
+        # The customer is asked whether the problem stayed solved after a wait.
+        ask = desk.sla.due(desk.calendar, case.severity, case.stage, case.stage_entered_at)
+        if ask is not None:
+            uow.deadlines.add(case.id, "follow_up", case.stage, ask)
+        return
     if case.stage == "solution_proposed":
         # The customer's turn: a reminder, then the case closes as unanswered.
         remind = desk.sla.customer_reminder_time(desk.calendar, case.stage, case.stage_entered_at)
@@ -79,6 +85,9 @@ async def handle_due(uow: UnitOfWork, desk: StaffDesk, deadline_id: int, claim: 
     if row.kind == "close_unanswered":
         await _close_unanswered(uow, desk, case)
         return "closed_unanswered"
+    if row.kind == "follow_up":
+        await _ask_follow_up(uow, desk, case)
+        return "follow_up_asked"
     await _breach(uow, desk, case, row.due_at, row.breach_no)
     return "breached"
 
@@ -92,15 +101,32 @@ async def _remind_customer_of_proposal(uow: UnitOfWork, case: Case) -> None:
     uow.cases.record_event(case.id, uow.clock.now(), "system", "proposal_reminder")
 
 
+async def _ask_follow_up(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
+    """PROCESS.md §3 回访: did the problem stay solved? No answer closes the case later."""
+    from core.services.case_lifecycle import follow_up_buttons
+
+    now = uow.clock.now()
+    case.awaiting = None  # a rating comment is no longer expected
+    close_at = desk.calendar.add(now, desk.sla.follow_up_close_after)
+    uow.deadlines.add(case.id, "close_unanswered", case.stage, close_at)
+    uow.cases.record_event(case.id, now, "system", "follow_up_asked")
+    customer = await uow.users.get(case.customer_id)
+    if customer is not None:
+        uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.follow_up_question", number=case.number), follow_up_buttons(case)))
+
+
 async def _close_unanswered(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
+    after_follow_up = case.stage == "follow_up"
     if not await advance(uow, desk, case, "close_unanswered"):
         return
     case.awaiting = None
     uow.cases.record_event(case.id, uow.clock.now(), "system", "closed_unanswered")
     customer = await uow.users.get(case.customer_id)
     if customer is not None:
-        uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.closed_unanswered", number=case.number)))
-    notice_in_thread(uow, desk, case, Phrase("deadline.closed_unanswered", number=case.number))
+        text = Phrase("customer.follow_up_closed", number=case.number) if after_follow_up else Phrase("customer.closed_unanswered", number=case.number)
+        uow.emit(SendMessage(customer.id, customer.locale, text))
+    staff_text = Phrase("deadline.follow_up_closed", number=case.number) if after_follow_up else Phrase("deadline.closed_unanswered", number=case.number)
+    notice_in_thread(uow, desk, case, staff_text)
     await refresh_card(uow, desk, case, stage_changed=True)
 
 

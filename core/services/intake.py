@@ -19,7 +19,7 @@ from core.services.deadlines import schedule_stage
 from core.services.routing import route_new_case
 from core.services.staff_desk import StaffDesk
 from core.services.intake_prompts import NOT_SURE, Prompts, parse_callback
-from core.storage.models import Case, IntakeDraft, User
+from core.storage.models import IntakeDraft, User
 from core.storage.uow import UnitOfWork
 
 OPEN = {s for s in Step if s not in (Step.SUBMITTED, Step.CANCELLED)}
@@ -35,12 +35,6 @@ class IntakeContext:
     @property
     def rules(self) -> IntakeRules:
         return IntakeRules(self.config.min_statement_length, len(self.config.references))
-
-    def next_due(self, case: Case) -> datetime | None:
-        """When the customer can next expect to hear from us about this case."""
-        if self.desk is not None:
-            return self.desk.next_due(case)
-        return self.first_response_due(case.created_at) if case.stage == "received" else None
 
 
 class Intake:

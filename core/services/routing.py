@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.domain.scripts import for_reader
 from core.intents import AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Receipt, SendMessage, SetTopicClosed
 from core.services.case_card import card_buttons, card_text, topic_name
+from core.services.next_step import next_step
 from core.services.staff_desk import StaffDesk
 from core.storage.case_repositories import FINAL_STAGES
 from core.storage.models import Case, User
@@ -24,7 +25,7 @@ async def route_new_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer:
         SendMessage(
             desk.chat_id,
             desk.locale,
-            card_text(case, desk, customer, None, len(evidence)),
+            card_text(case, desk, customer, None, len(evidence), await next_step(uow, case)),
             card_buttons(case),
             route=CaseRoute(case.id, "card"),
         )
@@ -39,7 +40,8 @@ async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_chang
     customer = await uow.users.get(case.customer_id)
     owner = await uow.users.get(case.owner_id) if case.owner_id else None
     evidence = await uow.cases.evidence(case.id)
-    uow.emit(EditCard(desk.chat_id, desk.locale, case.id, card_text(case, desk, customer, owner, len(evidence)), card_buttons(case)))
+    text = card_text(case, desk, customer, owner, len(evidence), await next_step(uow, case))
+    uow.emit(EditCard(desk.chat_id, desk.locale, case.id, text, card_buttons(case)))
     if stage_changed and desk.is_forum:
         uow.emit(EditTopic(desk.chat_id, desk.locale, case.id, topic_name(case, desk)))
         if case.stage in FINAL_STAGES or reopened:

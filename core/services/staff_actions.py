@@ -23,7 +23,7 @@ from core.storage.uow import UnitOfWork
 
 log = logging.getLogger("kesu.staff")
 
-PROMPTED_ACTIONS = ("ask", "propose", "reject")
+PROMPTED_ACTIONS = ("ask", "propose", "reject", "terminate")
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class StaffActions:
             self._answer(callback_id, Phrase("button.expired"))
             return
         _, action, arg = parsed
-        permission = "category" if action == "setcat" else action
+        permission = _PERMISSION_OF.get(action, action)
         reason = refusal(self.desk, self.actor, permission) if permission in _PERMISSIONS else Phrase("button.expired")
         if reason is not None:
             self._answer(callback_id, reason, alert=True)
@@ -152,13 +152,36 @@ class StaffActions:
         text = Phrase("staff.contact", phone=case.contact_phone) if case.contact_phone else Phrase("staff.no_contact")
         self._answer(callback_id, text, alert=True)  # only the supervisor sees it
 
+    async def _party(self, callback_id: str, case: Case, arg: str) -> None:
+        await self._record_choice(callback_id, case, "party", arg)
+
+    async def _kind(self, callback_id: str, case: Case, arg: str) -> None:
+        await self._record_choice(callback_id, case, "kind", arg)
+
+    async def _record_choice(self, callback_id: str, case: Case, question: str, key: str) -> None:
+        from core.services.resolution_record import ResolutionRecordForm
+
+        if not await ResolutionRecordForm(self.uow, self.desk, self.actor.user.id).choose(case, question, key):
+            self._answer(callback_id, Phrase("record.not_now", number=case.number), alert=True)
+            return
+        self._answer(callback_id)
+
     async def _prompt(self, callback_id: str, case: Case, action: str) -> None:
         self._answer(callback_id)
+        await self.prompt_in_thread(case, action)
+
+    async def prompt_in_thread(self, case: Case, action: str) -> None:
+        """Asks for the text of an action; the staff member's reply carries the action."""
+        reason = refusal(self.desk, self.actor, action)
+        if reason is not None:
+            self._reply(case, reason)
+            return
         assert self.desk.chat_id is not None
         texts = {
             "ask": Phrase("staff.prompt.ask", number=case.number),
             "propose": Phrase("staff.prompt.propose", number=case.number),
             "reject": Phrase("staff.prompt.reject", number=case.number),
+            "terminate": Phrase("staff.prompt.terminate", number=case.number),
         }
         self.uow.emit(
             SendMessage(self.desk.chat_id, self.desk.locale, texts[action], route=CaseRoute(case.id, "prompt:" + action), force_reply=True)
@@ -195,8 +218,9 @@ class StaffActions:
             "ask": Phrase("customer.question", number=case.number, text=converted),
             "propose": Phrase("customer.proposal", number=case.number, text=converted),
             "reject": Phrase("customer.rejected", number=case.number, reason=converted),
+            "terminate": Phrase("customer.terminated", number=case.number, reason=converted),
         }
-        self._record(case, {"ask": "asked", "propose": "proposed", "reject": "rejected"}[action], text=text)
+        self._record(case, {"ask": "asked", "propose": "proposed", "reject": "rejected", "terminate": "terminated"}[action], text=text)
         self.uow.emit(SendMessage(case.customer_id, locale, texts[action], buttons))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.sent_to_customer", name=self.actor.user.first_name))
         await refresh_card(self.uow, self.desk, case, stage_changed=moved)
@@ -216,6 +240,12 @@ class StaffActions:
                 self._reply(case, Phrase("staff.major_needs_supervisor", number=case.number))
                 return None
             return True
+        if action == "terminate":
+            # PROCESS.md §3: e.g. the complaint proved untrue or the customer is unreachable.
+            if not may(case, "terminate") or not await advance(self.uow, self.desk, case, "terminate", reason=text, actor_role=role):
+                self._reply(case, Phrase("staff.cannot_terminate_now", stage=stage_name(case.stage)))
+                return None
+            return True
         if not may(case, "reject") or not await advance(self.uow, self.desk, case, "reject", reason=text, actor_role=role):
             self._reply(case, Phrase("staff.cannot_reject_now", stage=stage_name(case.stage)))
             return None
@@ -233,4 +263,5 @@ class StaffActions:
 
 
 # Button actions and the permission each is checked against.
-_PERMISSIONS = {"claim", "severity", "category", "escalate", "reveal", "ask", "propose", "reject"}
+_PERMISSIONS = {"claim", "severity", "category", "escalate", "reveal", "ask", "propose", "reject", "record"}
+_PERMISSION_OF = {"setcat": "category", "party": "record", "kind": "record"}

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 
 from core.domain.business_calendar import BusinessCalendar
 from core.domain.deployment import IntakeConfig
 from core.domain.sla import SlaPolicy
 from core.domain.staff import StaffConfig
-from core.storage.models import Case, User
+from core.storage.models import User
 
 
 @dataclass(frozen=True)
@@ -20,11 +19,6 @@ class StaffDesk:
     intake: IntakeConfig
     sla: SlaPolicy
     calendar: BusinessCalendar
-
-    def next_due(self, case: Case) -> datetime | None:
-        """When the case's current stage is due, from when it was entered."""
-        entered = case.stage_entered_at or case.created_at
-        return self.sla.due(self.calendar, case.severity, case.stage, entered)
 
     @property
     def locale(self) -> str:

@@ -1,10 +1,13 @@
 """Messages staff write in the handler group: relayed to the customer, kept as internal
-notes, or taken as the answer to a prompt (ask / propose / reject)."""
+notes, or taken as the answer to a prompt (ask / propose / reject / terminate, or a
+question of the resolution record)."""
 from __future__ import annotations
 
-from core.services.routing import staff_reply
+from core.services.case_stage import may
+from core.services.deadlines import advance
+from core.services.resolution_record import TEXT_FIELDS as RECORD_QUESTIONS, ResolutionRecordForm
+from core.services.routing import notice_in_thread, refresh_card, staff_reply
 from core.services.staff_actions import PROMPTED_ACTIONS, Actor, StaffActions, refusal
-from core.services.routing import notice_in_thread
 from core.services.staff_desk import StaffDesk
 from core.storage.case_repositories import FINAL_STAGES
 from core.intents import Phrase
@@ -48,9 +51,15 @@ async def staff_message(
     if command == "note" or body.lower().startswith(NOTE_MARK):
         await actions.note(case, body[len(NOTE_MARK):].strip() if command is None else body)
         return True
+    if command == "record" or (purpose.removeprefix("prompt:") in RECORD_QUESTIONS and body):
+        await _record_answer(uow, desk, actor, case, purpose.removeprefix("prompt:") if command is None else None, body)
+        return True
     prompted = command if command in PROMPTED_ACTIONS else purpose.removeprefix("prompt:") if purpose.startswith("prompt:") else None
-    if prompted and body:
+    if prompted in PROMPTED_ACTIONS and body:
         await actions.answer_prompt(prompted, case, body, message_id)
+        return True
+    if command in PROMPTED_ACTIONS:
+        await actions.prompt_in_thread(case, command)  # the command alone: ask for the text
         return True
     reason = refusal(desk, actor, "reply")
     if reason is not None:
@@ -59,5 +68,24 @@ async def staff_message(
     if case.stage in FINAL_STAGES:
         notice_in_thread(uow, desk, case, Phrase("staff.case_closed", number=case.number))
         return True
+    if not body and not has_media:
+        return True  # nothing to pass on
+    if may(case, "start_investigation"):
+        # Staff talking with the customer about an accepted case are handling it.
+        await advance(uow, desk, case, "start_investigation")
+        await refresh_card(uow, desk, case, stage_changed=True)
     await staff_reply(uow, desk, actor.user, case, message_id, text, has_media)
     return True
+
+
+async def _record_answer(uow: UnitOfWork, desk: StaffDesk, actor: Actor, case: Case, question: str | None, body: str) -> None:
+    """A reply to a question of the resolution record, or /record to see the next one."""
+    reason = refusal(desk, actor, "record")
+    if reason is not None:
+        notice_in_thread(uow, desk, case, reason)
+        return
+    form = ResolutionRecordForm(uow, desk, actor.user.id)
+    if question is None:
+        await form.resume(case)
+    else:
+        await form.answer(case, question, body)

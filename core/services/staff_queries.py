@@ -8,6 +8,7 @@ from core.services.case_card import owner_label, severity_name, stage_name
 from core.services.intake_prompts import category_label
 from core.services.case_stage import may
 from core.services.deadlines import advance
+from core.services.next_step import next_step
 from core.services.routing import refresh_card
 from core.services.staff_actions import Actor, refusal
 from core.services.staff_desk import StaffDesk
@@ -35,8 +36,27 @@ EVENT_NAMES = {
     "withdrawn": Phrase("event.withdrawn"),
     "closed_unanswered": Phrase("event.closed_unanswered"),
     "appealed": Phrase("event.appealed"),
+    "terminated": Phrase("event.terminated"),
+    "rated": Phrase("event.rated"),
+    "rated_aspect": Phrase("event.rated_aspect"),
+    "rating_comment": Phrase("event.rating_comment"),
+    "resolution_recorded": Phrase("event.resolution_recorded"),
+    "follow_up_asked": Phrase("event.follow_up_asked"),
+    "follow_up_ok": Phrase("event.follow_up_ok"),
+    "follow_up_not_solved": Phrase("event.follow_up_not_solved"),
+    "reopened_unsatisfied": Phrase("event.reopened_unsatisfied"),
+    "proposal_reminder": Phrase("event.proposal_reminder"),
 }
 OTHER_EVENT = Phrase("event.other")
+
+
+def _detail(detail: dict) -> str:  # type: ignore[type-arg]
+    """The part of an event worth a line in /case: words, a reason, a cause, or a score."""
+    if detail.get("stars"):
+        return "⭐" * int(detail["stars"])
+    if detail.get("aspect"):
+        return f"{detail['aspect']} {detail.get('score', '')}"
+    return str(detail.get("text") or detail.get("reason") or detail.get("cause") or "")
 
 
 class StaffQueries:
@@ -108,7 +128,7 @@ class StaffQueries:
                 actor = staff.first_name if staff else actor
             elif actor.startswith("customer:"):
                 actor = self.desk.customer_label(await self.uow.users.get(case.customer_id), case.customer_id)
-            detail = event.detail.get("text") or event.detail.get("reason") or ""
+            detail = _detail(event.detail)
             history.append(Phrase("staff.history_line", at=event.at, actor=actor, event=EVENT_NAMES.get(event.action, OTHER_EVENT), detail=detail))
         self._say(
             Phrase(
@@ -119,6 +139,7 @@ class StaffQueries:
                 stage=stage_name(case.stage),
                 tier=case.tier,
                 owner=owner_label(owner),
+                next=await next_step(self.uow, case),
                 history=Lines(history),
             )
         )

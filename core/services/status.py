@@ -1,11 +1,9 @@
 """/status: the customer's cases, or one case's history, in plain words."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Callable
-
 from core.intents import Lines, Phrase, SendMessage
 from core.services.case_card import stage_name
+from core.services.next_step import next_step
 from core.services.intake_prompts import category_label
 from core.domain.deployment import IntakeConfig
 from core.storage.models import Case, User
@@ -24,6 +22,14 @@ EVENT_NAMES = {
     "withdrawn": Phrase("history.withdrawn"),
     "closed_unanswered": Phrase("history.closed_unanswered"),
     "appealed": Phrase("history.appealed"),
+    "terminated": Phrase("history.terminated"),
+    "rated": Phrase("history.rated"),
+    "resolution_recorded": Phrase("history.resolution_recorded"),
+    "follow_up_asked": Phrase("history.follow_up_asked"),
+    "follow_up_ok": Phrase("history.follow_up_ok"),
+    "follow_up_not_solved": Phrase("history.reopened"),
+    "reopened_unsatisfied": Phrase("history.reopened"),
+    "deadline_missed": Phrase("history.deadline_missed"),
 }
 
 
@@ -31,9 +37,7 @@ def _stage(case: Case) -> Phrase:
     return stage_name(case.stage)
 
 
-async def show_status(
-    uow: UnitOfWork, user: User, config: IntakeConfig, next_due: Callable[[Case], datetime | None], number: str | None = None
-) -> None:
+async def show_status(uow: UnitOfWork, user: User, config: IntakeConfig, number: str | None = None) -> None:
     def say(text: Phrase) -> None:
         uow.emit(SendMessage(user.id, user.locale, text))
 
@@ -52,7 +56,7 @@ async def show_status(
                 number=case.number,
                 category=category_label(config, case.category),
                 stage=_stage(case),
-                due=_due(next_due(case)),
+                due=await next_step(uow, case),
                 history=Lines(lines),
             )
         )
@@ -62,11 +66,8 @@ async def show_status(
         say(Phrase("status.none"))
         return
     lines = [
-        Phrase("status.case_line", number=c.number, category=category_label(config, c.category), stage=_stage(c), due=_due(next_due(c)))
+        Phrase("status.case_line", number=c.number, category=category_label(config, c.category), stage=_stage(c), due=await next_step(uow, c))
         for c in cases
     ]
     say(Phrase("status.list", cases=Lines(lines)))
 
-
-def _due(moment: datetime | None) -> Phrase:
-    return Phrase("status.due", at=moment) if moment else Phrase("status.no_due")

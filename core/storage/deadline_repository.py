@@ -70,3 +70,13 @@ class DeadlineRepository:
             .limit(1)
         )
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def next_of_kind(self, case_id: int, *kinds: str) -> datetime | None:
+        """When the case's earliest pending row of these kinds is due."""
+        query = (
+            select(Deadline.due_at)
+            .where(Deadline.case_id == case_id, Deadline.status == "pending", Deadline.kind.in_(kinds))
+            .order_by(Deadline.due_at)
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()

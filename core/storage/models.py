@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -200,7 +200,7 @@ class Deadline(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # remind | breach | customer_remind | close_unanswered
+    kind: Mapped[str] = mapped_column(String(16))  # remind | breach | customer_remind | close_unanswered | follow_up
     stage: Mapped[str] = mapped_column(String(32))  # the stage it belongs to
     breach_no: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -208,3 +208,42 @@ class Deadline(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ResolutionRecord(Base):
+    """Staff's account of how a case was resolved (PROCESS.md §5), one per handling round
+    (a reopened case is resolved, and recorded, again)."""
+
+    __tablename__ = "resolution_records"
+    __table_args__ = (UniqueConstraint("case_id", "round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)  # the case's reopen_count when resolved
+    responsible_party: Mapped[str | None] = mapped_column(String(16))  # employee | department | management | third_party
+    responsibility_kind: Mapped[str | None] = mapped_column(String(16))  # direct | indirect | joint
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    remedy: Mapped[str | None] = mapped_column(Text)
+    # Whole cents: exact on every backend, and the unit is the deployment's currency.
+    cost_cents: Mapped[int | None] = mapped_column(BigInteger)
+    improvement: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int | None] = mapped_column(BigInteger)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CaseRating(Base):
+    """The customer's satisfaction with one handling round: 1-5 overall, optional 1-5 per
+    aspect (quality, speed, attitude, price) and a comment."""
+
+    __tablename__ = "case_ratings"
+    __table_args__ = (UniqueConstraint("case_id", "round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    stars: Mapped[int] = mapped_column(Integer)
+    aspects: Mapped[dict[str, int]] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

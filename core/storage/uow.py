@@ -9,6 +9,7 @@ from core.clock import Clock
 from core.intents import Intent
 from core.storage.case_repositories import CaseRepository, DraftRepository
 from core.storage.deadline_repository import DeadlineRepository
+from core.storage.resolution_repositories import RatingRepository, ResolutionRecordRepository
 from core.storage.repositories import OutboxRepository, ProcessedUpdateRepository, UserRepository
 
 
@@ -33,6 +34,8 @@ class UnitOfWork:
         self.drafts = DraftRepository(self.session)
         self.cases = CaseRepository(self.session)
         self.deadlines = DeadlineRepository(self.session)
+        self.records = ResolutionRecordRepository(self.session)
+        self.ratings = RatingRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -57,6 +57,8 @@ def _case_for(row: dict, source: Stage) -> CaseState:
         case.severity, case.actor_role, case.approved_by_supervisor = Severity.MAJOR, 1, True
     if "has_reason" in wanted:
         case.reason = "不属于本店经营范围"
+    if "has_record" in wanted:
+        case.record_complete = True
     return case
 
 
@@ -65,6 +67,7 @@ EFFECTS: dict[str, dict] = {
     "claim": {"owner_id": STAFF_ID},
     "reject_solution": {"tier": 2, "reopen_count": 1},
     "follow_up_not_solved": {"tier": 2, "reopen_count": 1},
+    "reopen_unsatisfied": {"tier": 2, "reopen_count": 1},
     "appeal": {"tier": 2, "appealed": True},
     "escalate": {"tier": 2},
 }
@@ -124,7 +127,8 @@ def test_open_stages_can_be_withdrawn_terminated_and_escalated() -> None:
 
 def test_customer_triggers() -> None:
     assert customer_triggers(Stage.SOLUTION_PROPOSED) == ["accept_solution", "reject_solution", "withdraw"]
-    assert customer_triggers(Stage.FOLLOW_UP) == ["follow_up_not_solved", "follow_up_ok", "withdraw"]
+    assert customer_triggers(Stage.FOLLOW_UP) == ["follow_up_not_solved", "follow_up_ok", "reopen_unsatisfied", "withdraw"]
+    assert customer_triggers(Stage.RESOLVED) == ["reopen_unsatisfied", "withdraw"]
     assert customer_triggers(Stage.REJECTED) == ["appeal"]
     assert customer_triggers(Stage.CLOSED) == []
     assert CUSTOMER_TRIGGERS <= set(ALL_TRIGGERS)
@@ -199,7 +203,15 @@ def test_escalate_is_refused_at_the_top_tier() -> None:
         _refused(case, "escalate")
 
 
-@pytest.mark.parametrize(("stage", "trigger"), [(Stage.SOLUTION_PROPOSED, "reject_solution"), (Stage.FOLLOW_UP, "follow_up_not_solved")])
+@pytest.mark.parametrize(
+    ("stage", "trigger"),
+    [
+        (Stage.SOLUTION_PROPOSED, "reject_solution"),
+        (Stage.FOLLOW_UP, "follow_up_not_solved"),
+        (Stage.RESOLVED, "reopen_unsatisfied"),
+        (Stage.FOLLOW_UP, "reopen_unsatisfied"),
+    ],
+)
 def test_reopening_at_the_top_tier_keeps_tier_3_and_counts(stage: Stage, trigger: str) -> None:
     case = CaseState(stage=stage, tier=3, reopen_count=2)
     assert fire(case, trigger) is True
@@ -214,11 +226,19 @@ def test_the_whole_way_with_a_reopen() -> None:
     assert fire(case, "reject_solution")
     assert fire(case, "propose", proposal_text="全额退款", actor_role=2)
     assert fire(case, "accept_solution")
-    assert fire(case, "finish")
+    assert fire(case, "finish", record_complete=True)
     assert fire(case, "follow_up_ok")
     assert _persistent(case) == {
         "stage": Stage.CLOSED, "severity": Severity.MAJOR, "tier": 2, "owner_id": STAFF_ID, "appealed": False, "reopen_count": 1,
     }
+
+
+def test_the_follow_up_waits_for_the_resolution_record() -> None:
+    case = CaseState(stage="resolved")
+    _refused(case, "finish")
+    assert fire(case, "finish", record_complete=True) and case.stage == Stage.FOLLOW_UP
+    # The input holds for one fire only.
+    assert case.record_complete is False
 
 
 def test_repeated_fires_on_one_case_log_no_warnings(caplog: pytest.LogCaptureFixture) -> None:
@@ -268,6 +288,7 @@ STEPS = st.lists(
                 "proposal_text": TEXTS,
                 "reason": TEXTS,
                 "approved_by_supervisor": st.booleans(),
+                "record_complete": st.booleans(),
             }
         ),
     ),

@@ -284,6 +284,7 @@ def policy(**changes: object) -> SlaPolicy:
         proposal_reminder_after=SLA.proposal_reminder_after,
         proposal_close_after=SLA.proposal_close_after,
         follow_up_after=SLA.follow_up_after,
+        follow_up_close_after=SLA.follow_up_close_after,
         overall_limit=SLA.overall_limit,
     )
     fields.update(changes)
@@ -330,6 +331,7 @@ def test_the_defaults_written_out_read_back_as_the_defaults() -> None:
         'proposal_reminder_after = "2 working days"',
         'proposal_close_after = "5 working days"',
         'follow_up_after = "7 calendar days"',
+        'follow_up_close_after = "5 working days"',
         'overall_limit = "30 working days"',
     ]
     for severity in SEVERITIES:
