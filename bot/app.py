@@ -166,6 +166,11 @@ async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | N
         if me is None:
             return 0
         intake, desk = case_services(settings, deployment, await handler_group_is_forum(bot, settings.handler_chat_id))
+        if settings.deadline_worker_only:
+            sender = None  # the main process sends what this one commits
+            log.info("running as a deadline worker only")
+            await run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds)
+            return 0
         dispatcher = build_dispatcher(settings, uow_factory, clock, intake, desk)
         log.info("connected to the Bot API", extra={"bot": me.username, "api": settings.telegram_api_base})
         if settings.handler_chat_id is None:

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     send_backoff_cap_seconds: float = Field(300.0, gt=0)
     # How often due deadlines are looked for.
     deadline_poll_seconds: float = Field(5.0, gt=0)
+    # A second process that only acts on due deadlines (no polling, no sending): its
+    # messages are sent by the main process, which finds them in the outbox.
+    deadline_worker_only: bool = False
     # Tests and demos only: a file holding seconds to add to the real time.
     clock_offset_file: Path | None = None
     # Long-poll wait per getUpdates call.
