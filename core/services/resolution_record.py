@@ -9,6 +9,7 @@ the case moves on to the follow-up, and the customer hears when we will check ba
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from core.intents import Button, CaseRoute, Phrase, SendMessage
@@ -55,10 +56,11 @@ def next_question(record: ResolutionRecord) -> str | None:
 
 def parse_cost(text: str) -> int | None:
     """Whole cents from an amount such as "200", "¥1,299.50", "HK$ 80" or "0"; None if unreadable."""
-    cleaned = re.sub(r"[\s,，]", "", text)
+    # NFKC: full-width digits and signs typed with a Chinese input method read as ASCII.
+    cleaned = re.sub(r"[\s,]", "", unicodedata.normalize("NFKC", text))
     cleaned = re.sub(r"^(?:[A-Za-z]{0,3}[$¥￥€£]|RMB|CNY|HKD|TWD|NT\$|NTD)", "", cleaned, flags=re.IGNORECASE)
     cleaned = re.sub(r"(?:元|圓|圆|块|塊|RMB|CNY|HKD|TWD|NTD)$", "", cleaned, flags=re.IGNORECASE)
-    if not re.fullmatch(r"\d+(?:\.\d{1,2})?", cleaned):
+    if not re.fullmatch(r"[0-9]+(?:\.[0-9]{1,2})?", cleaned):
         return None
     try:
         cents = int(Decimal(cleaned) * 100)
