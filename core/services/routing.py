@@ -25,7 +25,7 @@ async def route_new_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer:
         SendMessage(
             desk.chat_id,
             desk.locale,
-            card_text(case, desk, customer, None, len(evidence), await next_step(uow, case)),
+            card_text(case, desk, customer, None, len(evidence), await next_step(uow, case, for_staff=True)),
             card_buttons(case),
             route=CaseRoute(case.id, "card"),
         )
@@ -40,7 +40,7 @@ async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_chang
     customer = await uow.users.get(case.customer_id)
     owner = await uow.users.get(case.owner_id) if case.owner_id else None
     evidence = await uow.cases.evidence(case.id)
-    text = card_text(case, desk, customer, owner, len(evidence), await next_step(uow, case))
+    text = card_text(case, desk, customer, owner, len(evidence), await next_step(uow, case, for_staff=True))
     uow.emit(EditCard(desk.chat_id, desk.locale, case.id, text, card_buttons(case)))
     if stage_changed and desk.is_forum:
         uow.emit(EditTopic(desk.chat_id, desk.locale, case.id, topic_name(case, desk)))

@@ -139,7 +139,7 @@ class StaffQueries:
                 stage=stage_name(case.stage),
                 tier=case.tier,
                 owner=owner_label(owner),
-                next=await next_step(self.uow, case),
+                next=await next_step(self.uow, case, for_staff=True),
                 history=Lines(history),
             )
         )
@@ -158,8 +158,14 @@ class StaffQueries:
         if self.desk.staff.role_of(user_id).value == 0:
             self._say(Phrase("staff.assign_not_staff", user=user_id))
             return
-        if may(current, "claim"):
-            await advance(self.uow, self.desk, current, "claim", actor_role=int(self.actor.role), actor_id=user_id)
+        claimed = may(current, "claim") and await advance(
+            self.uow, self.desk, current, "claim", actor_role=int(self.actor.role), actor_id=user_id
+        )
+        if claimed:
+            # The customer hears of every stage change, however staff made it.
+            customer = await self.uow.users.get(current.customer_id)
+            if customer is not None:
+                self.uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.accepted", number=current.number)))
         current.owner_id = user_id
         now = self.uow.clock.now()
         current.updated_at = now

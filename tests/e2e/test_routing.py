@@ -193,6 +193,8 @@ async def test_staff_commands_prompts_and_history(staffed: Staffed) -> None:
     assert (await command(desk.agent, f"/assign {desk.agent2.id}", in_thread=True))["text"] == "已拒绝：此操作需要主管或总监权限。"
     assigned = await command(desk.supervisor, f"/assign {desk.agent2.id}", in_thread=True)
     assert assigned["text"] == f"{number} 已指派给 Agent Bo。"
+    [accepted] = await talk._replies(1, 15)  # assigning accepts the case: the customer hears it
+    assert accepted["text"].startswith(f"Your complaint {number} has been accepted")
     assert (await command(desk.agent2, "/mine"))["text"].startswith("Your open cases\n" + number)
 
     # Ask the customer through the prompt: the staff member replies to the bot's prompt.
