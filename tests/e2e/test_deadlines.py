@@ -106,3 +106,32 @@ async def test_an_unanswered_proposal_is_reminded_then_closed(timed) -> None:
     customer.press_button(reminder["message_id"], reminder["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
     await server.wait_for(lambda: len(server.callback_answers) > answered)
     assert server.callback_answers[-1]["text"] == "This button is no longer active. Please use the latest message."
+
+
+async def test_an_urgent_case_climbs_the_short_ladder(timed) -> None:
+    from datetime import timedelta
+
+    from tests.e2e.test_lifecycle import press_in_group
+
+    desk, clock_file = timed
+    server = desk.server
+    customer, talk, number, card = await filed_case(desk)
+    case = case_row(desk, number)
+    await press_in_group(desk, desk.agent, card, "紧急")
+    pending = [r for r in deadlines(desk, case["id"]) if r["status"] == "pending"]
+    [breach] = [r for r in pending if r["kind"] == "breach"]
+    entered = datetime.fromisoformat(case_row(desk, number)["stage_entered_at"])
+    assert datetime.fromisoformat(breach["due_at"]) - entered == timedelta(minutes=15)
+
+    # 15 minutes -> tier 2; 15 more -> tier 3; 30 more -> tier 3 told again; then hourly.
+    expected = [(2, "🚨 {n} 已超过期限，升至第 2 级。", 15), (3, "🚨 {n} 已超过期限，升至第 3 级。", 30), (3, "🚨 {n} 再次超过期限（已是最高级别）", 60)]
+    for breach_no, (tier, alert, next_wait) in enumerate(expected, start=1):
+        row = next(r for r in deadlines(desk, case["id"]) if r["kind"] == "breach" and r["status"] == "pending")
+        assert row["breach_no"] == breach_no
+        move_clock_past(clock_file, row["due_at"])
+        [update] = await talk._replies(1, 20)
+        assert "taking longer than we promised" in update["text"]
+        await server.wait_for(lambda alert=alert: any((m.get("text") or "").startswith(alert.format(n=number)) for m in desk.group_messages()))
+        assert case_row(desk, number)["tier"] == tier
+        following = next(r for r in deadlines(desk, case["id"]) if r["kind"] == "breach" and r["status"] == "pending")
+        assert datetime.fromisoformat(following["due_at"]) - datetime.fromisoformat(row["due_at"]) == timedelta(minutes=next_wait)

@@ -276,6 +276,15 @@ def test_the_table_renders_as_a_diagram() -> None:
     assert "    investigating --> solution_proposed: propose [has_proposal, approval_sufficient]" in text
 
 
+def test_the_readme_shows_the_current_lifecycle() -> None:
+    from core.domain.diagram import README, lifecycle_block
+
+    block = lifecycle_block()
+    assert "    resolved --> follow_up: finish [has_record]" in block
+    assert "    closed --> [*]" in block and "    rejected --> [*]" not in block
+    assert block in README.read_text(encoding="utf-8"), "run: python -m core.domain.diagram --write"
+
+
 # --- random walks ----------------------------------------------------------------------
 
 TEXTS = st.sampled_from([None, "", "  ", "请核实", "退款"])
