@@ -31,6 +31,7 @@ ACTION_MIN_ROLE: dict[str, Role] = {
     "record": Role.AGENT,
     "reject": Role.SUPERVISOR,
     "terminate": Role.SUPERVISOR,
+    "approve": Role.SUPERVISOR,
     "assign": Role.SUPERVISOR,
     "reveal": Role.SUPERVISOR,
 }

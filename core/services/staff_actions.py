@@ -5,6 +5,7 @@ and reflected on the card, which is edited in place.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -198,8 +199,6 @@ class StaffActions:
 
     # --- texts answering a prompt ---------------------------------------------------------
     async def answer_prompt(self, action: str, case: Case, text: str, message_id: int) -> None:
-        from core.domain.scripts import for_reader
-
         reason = refusal(self.desk, self.actor, action)
         if reason is not None:
             self._reply(case, reason)
@@ -207,12 +206,17 @@ class StaffActions:
         if case.stage in FINAL_STAGES:
             self._reply(case, Phrase("staff.case_closed", number=case.number))
             return
-        customer = await self.uow.users.get(case.customer_id)
-        locale = customer.locale if customer else case.locale
-        converted = for_reader(text, locale, self.desk.staff.traditional_standard)
         moved = await self._move_for(action, case, text)
         if moved is None:
             return
+        await self._send_to_customer(action, case, text, moved)
+
+    async def _send_to_customer(self, action: str, case: Case, text: str, moved: bool) -> None:
+        from core.domain.scripts import for_reader
+
+        customer = await self.uow.users.get(case.customer_id)
+        locale = customer.locale if customer else case.locale
+        converted = for_reader(text, locale, self.desk.staff.traditional_standard)
         buttons = proposal_buttons(case) if action == "propose" else appeal_buttons(case) if action == "reject" else ()
         texts = {
             "ask": Phrase("customer.question", number=case.number, text=converted),
@@ -221,6 +225,8 @@ class StaffActions:
             "terminate": Phrase("customer.terminated", number=case.number, reason=converted),
         }
         self._record(case, {"ask": "asked", "propose": "proposed", "reject": "rejected", "terminate": "terminated"}[action], text=text)
+        if action == "propose":
+            case.pending_proposal, case.pending_proposal_by = None, None  # a held one is superseded
         self.uow.emit(SendMessage(case.customer_id, locale, texts[action], buttons))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.sent_to_customer", name=self.actor.user.first_name))
         await refresh_card(self.uow, self.desk, case, stage_changed=moved)
@@ -236,8 +242,8 @@ class StaffActions:
                 self._reply(case, Phrase("staff.cannot_propose_now", stage=stage_name(case.stage)))
                 return None
             if not await advance(self.uow, self.desk, case, "propose", proposal_text=text, actor_role=role):
-                # PROCESS.md §2: a major case's solution needs a supervisor.
-                self._reply(case, Phrase("staff.major_needs_supervisor", number=case.number))
+                # PROCESS.md §2: a major case's solution needs a supervisor's approval first.
+                await self._hold_for_approval(case, text)
                 return None
             return True
         if action == "terminate":
@@ -251,6 +257,54 @@ class StaffActions:
             return None
         return True
 
+    # --- a major case's proposal, held for a supervisor ----------------------------------
+    async def _hold_for_approval(self, case: Case, text: str) -> None:
+        case.pending_proposal, case.pending_proposal_by = text, self.actor.user.id
+        self._record(case, "proposal_held", text=text)
+        assert self.desk.chat_id is not None
+        buttons = ((
+            Button(Phrase("staff.button.approve"), staff_callback(case.id, "approve", _fingerprint(text))),
+            Button(Phrase("staff.button.send_back"), staff_callback(case.id, "sendback")),
+        ),)
+        self.uow.emit(
+            SendMessage(
+                self.desk.chat_id,
+                self.desk.locale,
+                Phrase("staff.approval_needed", number=case.number, name=self.actor.user.first_name, text=text),
+                buttons,
+                route=CaseRoute(case.id, "approval"),
+            )
+        )
+
+    async def _approve(self, callback_id: str, case: Case, arg: str) -> None:
+        text = case.pending_proposal
+        # The button approves the text it was posted with, not a later revision.
+        if not text or arg != _fingerprint(text) or not may(case, "propose"):
+            self._answer(callback_id, Phrase("button.expired"))
+            return
+        role = int(self.actor.role)
+        if not await advance(self.uow, self.desk, case, "propose", proposal_text=text, actor_role=role, approved_by_supervisor=True):
+            self._answer(callback_id, Phrase("button.expired"))
+            return
+        author = case.pending_proposal_by
+        case.pending_proposal, case.pending_proposal_by = None, None
+        self._record(case, "proposal_approved", author=author)
+        self._answer(callback_id, Phrase("staff.approved", number=case.number))
+        await self._send_to_customer("propose", case, text, True)
+
+    async def _sendback(self, callback_id: str, case: Case, arg: str) -> None:
+        if not case.pending_proposal:
+            self._answer(callback_id, Phrase("button.expired"))
+            return
+        author = await self.uow.users.get(case.pending_proposal_by) if case.pending_proposal_by else None
+        case.pending_proposal, case.pending_proposal_by = None, None
+        self._record(case, "proposal_sent_back")
+        self._answer(callback_id)
+        notice_in_thread(
+            self.uow, self.desk, case,
+            Phrase("staff.notice.sent_back", name=self.actor.user.first_name, author=author.first_name if author else "?"),
+        )
+
     def _reply(self, case: Case, text: Phrase) -> None:
         notice_in_thread(self.uow, self.desk, case, text)
 
@@ -262,6 +316,10 @@ class StaffActions:
         self._record(case, "note", text=text)
 
 
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
 # Button actions and the permission each is checked against.
-_PERMISSIONS = {"claim", "severity", "category", "escalate", "reveal", "ask", "propose", "reject", "record"}
-_PERMISSION_OF = {"setcat": "category", "party": "record", "kind": "record"}
+_PERMISSIONS = {"claim", "severity", "category", "escalate", "reveal", "ask", "propose", "reject", "record", "approve"}
+_PERMISSION_OF = {"setcat": "category", "party": "record", "kind": "record", "sendback": "approve"}

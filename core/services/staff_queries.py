@@ -46,6 +46,9 @@ EVENT_NAMES = {
     "follow_up_not_solved": Phrase("event.follow_up_not_solved"),
     "reopened_unsatisfied": Phrase("event.reopened_unsatisfied"),
     "proposal_reminder": Phrase("event.proposal_reminder"),
+    "proposal_held": Phrase("event.proposal_held"),
+    "proposal_approved": Phrase("event.proposal_approved"),
+    "proposal_sent_back": Phrase("event.proposal_sent_back"),
 }
 OTHER_EVENT = Phrase("event.other")
 

@@ -138,6 +138,9 @@ class Case(Base):
     # What the customer's next message answers, e.g. "rejection_reason"; None: a message.
     awaiting: Mapped[str | None] = mapped_column(String(32))
     stage_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An agent's proposal for a major case, held until a supervisor approves it (PROCESS §2).
+    pending_proposal: Mapped[str | None] = mapped_column(Text)
+    pending_proposal_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -77,7 +77,7 @@ async def test_rejected_solution_reopens_one_tier_up_then_an_accepted_one_resolv
     assert "note" not in status["text"]
 
 
-async def test_a_major_case_needs_a_supervisor_to_propose(staffed: Staffed) -> None:
+async def test_a_major_case_proposal_waits_for_a_supervisor(staffed: Staffed) -> None:
     desk, server = staffed, staffed.server
     customer, talk, number, card = await filed_case(desk)
     case = case_row(desk, number)
@@ -85,11 +85,34 @@ async def test_a_major_case_needs_a_supervisor_to_propose(staffed: Staffed) -> N
     await talk._replies(1, 15)
     await press_in_group(desk, desk.agent, card, "重大")
     assert case_row(desk, number)["severity"] == "major" and case_row(desk, number)["tier"] == 2
-    before = len(desk.group_messages())
+
+    def approval() -> dict | None:
+        return next((m for m in reversed(desk.group_messages()) if (m.get("text") or "").startswith("🔏 Agent Ann")), None)
+
     await answer_prompt(desk, desk.agent, card, "提出方案", "A voucher of 50 yuan.", case)
-    await server.wait_for(lambda: any(m["text"] == f"{number} 是重大案件，解决方案须由主管提出（需主管审批）。请联系主管。" for m in desk.group_messages()[before:]))
+    await server.wait_for(lambda: approval() is not None)
+    assert approval()["text"] == f"🔏 Agent Ann 为重大案件 {number} 拟定的解决方案须经主管批准才会发给客户：\nA voucher of 50 yuan."
     assert case_row(desk, number)["stage"] == "investigating"
     assert len(server.bot_messages(customer.chat_id)) == talk.cursor  # nothing reached the customer
+
+    # An agent cannot approve; a supervisor sends it back; the revised one is approved.
+    await press_in_group(desk, desk.agent, approval(), "批准")
+    assert server.callback_answers[-1]["text"] == "已拒绝：此操作需要主管或总监权限。"
+    before = len(desk.group_messages())
+    await press_in_group(desk, desk.supervisor, approval(), "退回")
+    await server.wait_for(lambda: any(m.get("text") == "↩️ Sup Sun 退回了 Agent Ann 的方案，请修改后重新提出。" for m in desk.group_messages()[before:]))
+    first = approval()
+    await answer_prompt(desk, desk.agent, card, "提出方案", "A full refund of 199 yuan.", case)
+    await server.wait_for(lambda: approval()["message_id"] != first["message_id"])
+    await press_in_group(desk, desk.supervisor, first, "批准")  # the sent-back text stays back
+    assert server.callback_answers[-1]["text"] == "这个按钮已失效，请使用最新的消息。"
+    assert len(server.bot_messages(customer.chat_id)) == talk.cursor
+    await press_in_group(desk, desk.supervisor, approval(), "批准")
+    assert server.callback_answers[-1]["text"] == f"已批准：{number} 的解决方案正在发给客户。"
+    [proposal] = await talk._replies(1, 15)
+    assert proposal["text"].startswith(f"💡 {number} · our proposed solution:\nA full refund of 199 yuan.")
+    stored = case_row(desk, number)
+    assert (stored["stage"], stored["pending_proposal"]) == ("solution_proposed", None)
 
 
 async def test_the_customer_can_withdraw_and_staff_are_told(staffed: Staffed) -> None:

@@ -1,4 +1,5 @@
-"""Resolution records (root cause, responsibility, remedy, cost, improvement) and ratings.
+"""Resolution records (root cause, responsibility, remedy, cost, improvement), ratings,
+and an agent's proposal held for a supervisor's approval.
 
 Revision ID: 0006
 Revises: 0005
@@ -50,8 +51,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id", "round", name=op.f("uq_case_ratings_case_id")),
     )
     op.create_index(op.f("ix_case_ratings_case_id"), "case_ratings", ["case_id"])
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("pending_proposal", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("pending_proposal_by", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases") as batch:
+        for column in ("pending_proposal_by", "pending_proposal"):
+            batch.drop_column(column)
     op.drop_table("case_ratings")
     op.drop_table("resolution_records")
