@@ -20,11 +20,13 @@ from bot.delivery.sender import OutboxSender, RetryPolicy
 from bot.handlers import commands, fallback, staff
 from bot.handlers import intake as intake_handlers
 from bot.i18n import Catalogs, Renderer
+from bot.middlewares.customer_gate import CustomerGate
 from bot.middlewares.staff_gate import StaffGate
 from bot.middlewares.transaction import HandlerName, UpdateTransaction
 from bot.polling import InvalidToken, poll
 from bot.settings import Settings
 from core.clock import Clock, OffsetClock, SystemClock
+from core.domain.abuse import AbuseConfig
 from core.domain.business_calendar import BusinessCalendar
 from core.domain.deployment import DeploymentConfig
 from core.locale import SUPPORTED_LOCALES, command_scope_language
@@ -57,12 +59,15 @@ def case_services(settings: Settings, deployment: DeploymentConfig, is_forum: bo
     return intake, desk
 
 
-def build_dispatcher(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock, intake: IntakeContext, desk: StaffDesk) -> Dispatcher:
+def build_dispatcher(
+    settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock, intake: IntakeContext, desk: StaffDesk, abuse: AbuseConfig = AbuseConfig()
+) -> Dispatcher:
     # Workflow data reaches handlers by parameter name ("intake", "desk").
     dispatcher = Dispatcher(intake=intake, desk=desk)
     # The membership check makes a network call, so it runs before the transaction opens.
     dispatcher.update.outer_middleware(StaffGate(settings.handler_chat_id))
     dispatcher.update.outer_middleware(UpdateTransaction(uow_factory, settings.default_locale, clock))
+    dispatcher.update.outer_middleware(CustomerGate(abuse.messages_per_minute))
     for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
         observer.middleware(HandlerName())
     # Fixed order; the catch-all comes last.
@@ -171,7 +176,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | N
             log.info("running as a deadline worker only")
             await run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds)
             return 0
-        dispatcher = build_dispatcher(settings, uow_factory, clock, intake, desk)
+        dispatcher = build_dispatcher(settings, uow_factory, clock, intake, desk, deployment.abuse)
         log.info("connected to the Bot API", extra={"bot": me.username, "api": settings.telegram_api_base})
         if settings.handler_chat_id is None:
             log.warning("HANDLER_CHAT_ID is not set: complaints are stored but not routed to staff")

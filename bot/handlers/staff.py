@@ -6,6 +6,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.dialogs.inputs import command_argument, evidence_from
+from core.services.bans import BanList
 from core.services.case_card import STAFF_CALLBACK_PREFIX
 from core.services.staff_actions import Actor, StaffActions
 from core.services.staff_desk import StaffDesk
@@ -18,7 +19,7 @@ router = Router(name="staff")
 router.message.filter(F.chat.type.in_({"group", "supergroup"}))
 router.callback_query.filter(F.message.chat.type.in_({"group", "supergroup"}))
 
-STAFF_COMMANDS = ("queue", "case", "mine", "assign", "find")
+STAFF_COMMANDS = ("queue", "case", "mine", "assign", "find", "ban", "unban", "banned")
 THREAD_COMMANDS = ("note", "ask", "propose", "reject", "terminate", "record")
 
 
@@ -59,6 +60,12 @@ async def staff_command(message: Message, uow: UnitOfWork, user: User, desk: Sta
         await queries.case(argument, current)
     elif name == "assign":
         await queries.assign(argument, current)
+    elif name == "ban":
+        await BanList(uow, desk, actor, _thread(message)).ban(argument, current)
+    elif name == "unban":
+        await BanList(uow, desk, actor, _thread(message)).unban(argument)
+    elif name == "banned":
+        await BanList(uow, desk, actor, _thread(message)).list()
 
 
 @router.message(Command(*THREAD_COMMANDS))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.domain.config_errors import DeploymentConfigError, config_error as _fail, join as _join, only_keys as _only_keys, table as _table, type_name as _type_name
+from core.domain.abuse import AbuseConfig
 from core.domain.sla import SlaPolicy, default_sla, sla_from_mapping
 from core.domain.staff import StaffConfig
 
@@ -92,6 +93,8 @@ class IntakeConfig:
     min_statement_length: int
     max_statement_messages: int
     resolution_options: tuple[str, ...]
+    # Open cases one customer may have at once; a new complaint waits for one to close.
+    max_open_cases: int = 3
 
     def category(self, key: str) -> Category | None:
         return next((c for c in self.categories if c.key == key), None)
@@ -105,6 +108,7 @@ class DeploymentConfig:
     intake: IntakeConfig
     staff: StaffConfig = StaffConfig()
     sla: SlaPolicy = field(default_factory=default_sla)
+    abuse: AbuseConfig = AbuseConfig()
 
 
 # --- defaults (PROCESS.md §2) --------------------------------------------------------
@@ -189,14 +193,22 @@ def load_config(path: Path | None = None) -> DeploymentConfig:
 
 def config_from_mapping(data: Mapping[str, Any]) -> DeploymentConfig:
     """Builds a configuration from already parsed TOML; errors carry the key path only."""
-    _only_keys(data, ("intake", "staff", "sla"), "")
+    _only_keys(data, ("intake", "staff", "sla", "abuse"), "")
     intake = data.get("intake", {})
     staff = data.get("staff", {})
     return DeploymentConfig(
         intake=_intake(_table(intake, "intake"), "intake"),
         staff=_staff(_table(staff, "staff"), "staff"),
         sla=sla_from_mapping(_table(data.get("sla", {}), "sla"), "sla"),
+        abuse=_abuse(_table(data.get("abuse", {}), "abuse"), "abuse"),
     )
+
+
+def _abuse(table: Mapping[str, Any], path: str) -> AbuseConfig:
+    _only_keys(table, ("messages_per_minute",), path)
+    if "messages_per_minute" not in table:
+        return AbuseConfig()
+    return AbuseConfig(messages_per_minute=_int(table["messages_per_minute"], _join(path, "messages_per_minute"), minimum=1))
 
 
 def _user_ids(value: Any, path: str) -> frozenset[int]:
@@ -347,7 +359,7 @@ def _intake(table: Mapping[str, Any], path: str) -> IntakeConfig:
     _only_keys(
         table,
         ("min_statement_length", "max_statement_messages", "contact_required", "resolution_options",
-         "categories", "references"),
+         "categories", "references", "max_open_cases"),
         path,
     )
     defaults = _DEFAULT_INTAKE
@@ -390,4 +402,5 @@ def _intake(table: Mapping[str, Any], path: str) -> IntakeConfig:
             "max_statement_messages", lambda v, p: _int(v, p, minimum=1), defaults.max_statement_messages
         ),
         resolution_options=value("resolution_options", _resolution_options, defaults.resolution_options),
+        max_open_cases=value("max_open_cases", lambda v, p: _int(v, p, minimum=1), defaults.max_open_cases),
     )

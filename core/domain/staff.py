@@ -32,6 +32,7 @@ ACTION_MIN_ROLE: dict[str, Role] = {
     "reject": Role.SUPERVISOR,
     "terminate": Role.SUPERVISOR,
     "approve": Role.SUPERVISOR,
+    "ban": Role.SUPERVISOR,
     "assign": Role.SUPERVISOR,
     "reveal": Role.SUPERVISOR,
 }

@@ -13,7 +13,7 @@ from core.domain.deployment import IntakeConfig
 from core.domain.intake import Draft, Evidence, IntakeRules, InvalidTrigger, Step, fire
 from core.domain.phone import parse_phone
 from core.domain.typed_answers import matches_label, typed_action
-from core.intents import AnswerCallback, Phrase, SendMessage
+from core.intents import AnswerCallback, Lines, Phrase, SendMessage
 from core.services.case_filing import file_case
 from core.services.deadlines import schedule_stage
 from core.services.routing import route_new_case
@@ -96,6 +96,12 @@ class Intake:
                 await self.text(*first_text)
                 return
             self.uow.emit(self._prompts().draft_offer(self.draft))
+            return
+        open_cases = await self.uow.cases.open_for_customer(self.user.id)
+        if len(open_cases) >= self.config.max_open_cases:
+            # A new complaint waits for one to close; words about these reach their threads.
+            numbers = Lines([Phrase("intake.open_case_line", number=c.number) for c in open_cases])
+            self._say(Phrase("intake.too_many_open", count=len(open_cases), cases=numbers))
             return
         await self._new_draft()
         self._say(Phrase("intake.start.intro"))

@@ -49,6 +49,7 @@ EVENT_NAMES = {
     "proposal_held": Phrase("event.proposal_held"),
     "proposal_approved": Phrase("event.proposal_approved"),
     "proposal_sent_back": Phrase("event.proposal_sent_back"),
+    "customer_banned": Phrase("event.customer_banned"),
 }
 OTHER_EVENT = Phrase("event.other")
 

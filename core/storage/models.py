@@ -250,3 +250,16 @@ class CaseRating(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BannedUser(Base):
+    """A user the desk no longer serves: told once, then ignored. Managed by supervisors."""
+
+    __tablename__ = "banned_users"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    banned_by: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(Text)
+    banned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the user was told they are banned (only once).
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.intents import Intent
+from core.storage.ban_repository import BanRepository
 from core.storage.case_repositories import CaseRepository, DraftRepository
 from core.storage.deadline_repository import DeadlineRepository
 from core.storage.resolution_repositories import RatingRepository, ResolutionRecordRepository
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.deadlines = DeadlineRepository(self.session)
         self.records = ResolutionRecordRepository(self.session)
         self.ratings = RatingRepository(self.session)
+        self.bans = BanRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

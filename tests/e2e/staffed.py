@@ -32,7 +32,10 @@ class Staffed:
         return self.server.bot_messages(self.group_id)
 
 
-def setup_staffed(server: FakeTelegramServer, tmp_path: Path, forum: bool, env: dict[str, str] | None = None, **config: str) -> Staffed:
+def setup_staffed(
+    server: FakeTelegramServer, tmp_path: Path, forum: bool, env: dict[str, str] | None = None, sections: str = "", **config: str
+) -> Staffed:
+    """`config`: more [staff] keys; `sections`: more TOML tables after it."""
     agent = server.create_user(first_name="Agent Ann", language_code="zh-cn")
     agent2 = server.create_user(first_name="Agent Bo", language_code="en")
     supervisor = server.create_user(first_name="Sup Sun", language_code="zh-cn")
@@ -49,7 +52,7 @@ def setup_staffed(server: FakeTelegramServer, tmp_path: Path, forum: bool, env: 
         "[staff]\n"
         f"agents = [{agent.id}, {agent2.id}, {outsider.id}]\n"
         f"supervisors = [{supervisor.id}]\n"
-        f"directors = [{director.id}]\n" + extra,
+        f"directors = [{director.id}]\n" + extra + sections,
         encoding="utf-8",
     )
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'kesu.db'}"
