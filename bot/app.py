@@ -30,7 +30,7 @@ from core.domain.abuse import AbuseConfig
 from core.domain.business_calendar import BusinessCalendar
 from core.domain.deployment import DeploymentConfig
 from core.locale import SUPPORTED_LOCALES, command_scope_language
-from core.services.housekeeping import prune_processed_updates
+from core.services.housekeeping import prune_finished_outbox, prune_processed_updates
 from core.services.intake import IntakeContext
 from core.services.staff_desk import StaffDesk
 from core.storage.db import create_engine, session_factory
@@ -123,8 +123,10 @@ async def housekeeping(uow_factory: UnitOfWorkFactory, stop: asyncio.Event, ever
         try:
             async with uow_factory() as uow:
                 removed = await prune_processed_updates(uow)
-            if removed:
-                log.info("pruned processed update ids", extra={"removed": removed})
+            async with uow_factory() as uow:
+                sent = await prune_finished_outbox(uow)
+            if removed or sent:
+                log.info("pruned bookkeeping rows", extra={"update_ids": removed, "outbox_rows": sent})
         except Exception:
             log.exception("housekeeping failed")
         await Backoff.wait(every_seconds, stop)

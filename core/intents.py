@@ -117,6 +117,17 @@ class SendMessage:
 
 
 @dataclass(frozen=True)
+class SendDocument:
+    """A file made by the bot (e.g. a customer's data export), with a caption."""
+
+    chat_id: int
+    locale: str
+    file_name: str
+    content: str  # UTF-8 text
+    caption: Phrase
+
+
+@dataclass(frozen=True)
 class CopyMessage:
     """Copies a message (media and all) into another chat, optionally with a new caption."""
 
@@ -196,7 +207,9 @@ class SetChatCommands:
     locale: str
 
 
-Intent = Union[SendMessage, AnswerCallback, SetChatCommands, CopyMessage, EditCard, CreateTopic, EditTopic, SetTopicClosed, SetReaction]
+Intent = Union[
+    SendMessage, SendDocument, AnswerCallback, SetChatCommands, CopyMessage, EditCard, CreateTopic, EditTopic, SetTopicClosed, SetReaction
+]
 
 
 # --- JSON codec for outbox rows -------------------------------------------------------
@@ -287,6 +300,8 @@ def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:
         return "set_topic_closed", {"case_id": intent.case_id, "closed": intent.closed}
     if isinstance(intent, SetReaction):
         return "set_reaction", {"message_id": intent.message_id, "emoji": intent.emoji}
+    if isinstance(intent, SendDocument):
+        return "send_document", {"file_name": intent.file_name, "content": intent.content, "caption": encode_phrase(intent.caption)}
     raise TypeError(f"not an intent: {intent!r}")
 
 
@@ -333,4 +348,6 @@ def decode_intent(method: str, chat_id: int, locale: str, payload: dict[str, Any
         return SetTopicClosed(chat_id, locale, payload["case_id"], payload["closed"])
     if method == "set_reaction":
         return SetReaction(chat_id, locale, payload["message_id"], payload["emoji"])
+    if method == "send_document":
+        return SendDocument(chat_id, locale, payload["file_name"], payload["content"], decode_phrase(payload["caption"]))
     raise ValueError(f"unknown outbox method {method!r}")

@@ -12,6 +12,8 @@ CUSTOMER_COMMANDS: tuple[tuple[str, Phrase], ...] = (
     ("status", Phrase("commands.status")),
     ("cancel", Phrase("commands.cancel")),
     ("withdraw", Phrase("commands.withdraw")),
+    ("mydata", Phrase("commands.mydata")),
+    ("forget", Phrase("commands.forget")),
     ("language", Phrase("commands.language")),
     ("help", Phrase("commands.help")),
     ("start", Phrase("commands.start")),

@@ -8,6 +8,7 @@ from typing import Awaitable, Callable
 from aiogram import Bot
 from aiogram.types import (
     BotCommandScopeChat,
+    BufferedInputFile,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -27,6 +28,7 @@ from core.intents import (
     Button,
     CaseRoute,
     SetTopicClosed,
+    SendDocument,
     CopyMessage,
     CreateTopic,
     EditCard,
@@ -158,6 +160,15 @@ class IntentExecutor:
                 intent.callback_query_id, text=html.unescape(text) if text else None, show_alert=intent.show_alert or None
             )
             return Outcome()
+        if isinstance(intent, SendDocument):
+            await self._limiter.acquire(intent.chat_id)
+            sent = await self._bot.send_document(
+                intent.chat_id,
+                BufferedInputFile(intent.content.encode("utf-8"), filename=intent.file_name),
+                caption=self._renderer.render(intent.caption, intent.locale),
+                parse_mode="HTML",
+            )
+            return Outcome([sent.message_id])
         if isinstance(intent, SetChatCommands):
             await self._bot.set_my_commands(customer_commands(self._renderer, intent.locale), scope=BotCommandScopeChat(chat_id=intent.chat_id))
             return Outcome()

@@ -1,4 +1,5 @@
-"""Customer commands in the private chat: /start, /help, /language and the language buttons."""
+"""Customer commands in the private chat: /start, /help, /language and the language
+buttons, /mydata and /forget."""
 from __future__ import annotations
 
 from aiogram import F, Router
@@ -7,6 +8,8 @@ from aiogram.types import CallbackQuery, Message
 
 from core.services import onboarding
 from core.services.intake import Intake, IntakeContext
+from core.services.privacy import PRIVACY_CALLBACK_PREFIX, PersonalData
+from core.services.staff_desk import StaffDesk
 from core.storage.models import User
 from core.storage.uow import UnitOfWork
 
@@ -39,3 +42,18 @@ async def language_command(message: Message, uow: UnitOfWork, user: User) -> Non
 async def language_button(callback: CallbackQuery, uow: UnitOfWork, user: User) -> None:
     choice = (callback.data or "").removeprefix(onboarding.LANGUAGE_CALLBACK_PREFIX)
     await onboarding.press_language_button(uow, user, callback.id, choice)
+
+
+@router.message(Command("mydata"))
+async def my_data_command(message: Message, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
+    await PersonalData(uow, user, desk).send_export()
+
+
+@router.message(Command("forget"))
+async def forget_command(message: Message, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
+    await PersonalData(uow, user, desk).ask_to_forget()
+
+
+@router.callback_query(F.data.startswith(PRIVACY_CALLBACK_PREFIX + ":"))
+async def forget_button(callback: CallbackQuery, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
+    await PersonalData(uow, user, desk).press(callback.id, callback.data or "")

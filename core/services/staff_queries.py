@@ -50,6 +50,7 @@ EVENT_NAMES = {
     "proposal_approved": Phrase("event.proposal_approved"),
     "proposal_sent_back": Phrase("event.proposal_sent_back"),
     "customer_banned": Phrase("event.customer_banned"),
+    "personal_data_erased": Phrase("event.personal_data_erased"),
 }
 OTHER_EVENT = Phrase("event.other")
 

@@ -108,6 +108,12 @@ class OutboxRepository:
         await self._session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
         row.parts_sent, row.sent_message_ids = values["parts_sent"], values["sent_message_ids"]  # type: ignore[assignment]
 
+    async def prune_finished_before(self, cutoff: datetime) -> int:
+        result = await self._session.execute(
+            delete(OutboxMessage).where(OutboxMessage.status != "pending", OutboxMessage.finished_at < cutoff)
+        )
+        return result.rowcount or 0
+
     async def finish(self, row_id: int, status: str, at: datetime, error: str | None = None) -> None:
         await self._session.execute(
             update(OutboxMessage)

@@ -53,7 +53,7 @@ async def test_command_menus_are_registered_per_locale(kesu) -> None:
     server = kesu.server
     await server.wait_for(lambda: len(server.my_commands) >= 3)
     menus = {language: commands for (scope, language), commands in server.my_commands.items()}
-    assert [c["command"] for c in menus["zh"]] == ["new", "status", "cancel", "withdraw", "language", "help", "start"]
+    assert [c["command"] for c in menus["zh"]] == ["new", "status", "cancel", "withdraw", "mydata", "forget", "language", "help", "start"]
     assert menus["zh"][0]["description"] == "提交新的投诉"
     assert menus["en"][0]["description"] == "File a new complaint"
     assert menus[None][0]["description"] == "File a new complaint"  # DEFAULT_LOCALE=en

@@ -140,3 +140,25 @@ async def test_processed_updates_are_pruned_by_age(uow_factory, clock) -> None:
         await uow.commit()
     async with uow_factory() as uow:
         assert not await uow.updates.seen(1) and await uow.updates.seen(2)
+
+
+async def test_finished_outbox_rows_are_pruned_by_age_and_pending_ones_kept(uow_factory, clock) -> None:
+    from core.services.housekeeping import prune_finished_outbox
+
+    async with uow_factory() as uow:
+        old_sent, old_failed, old_pending, fresh_sent = (
+            uow.outbox.add(SendMessage(9, "en", Phrase("help.text", n=n)), clock.now() - timedelta(days=10)) for n in range(4)
+        )
+        await uow.session.flush()
+        await uow.outbox.finish(old_sent.id, "sent", clock.now() - timedelta(days=8))
+        await uow.outbox.finish(old_failed.id, "failed", clock.now() - timedelta(days=9))
+        await uow.outbox.finish(fresh_sent.id, "sent", clock.now() - timedelta(days=1))
+        await uow.commit()
+        kept = {old_pending.id, fresh_sent.id}
+    async with uow_factory() as uow:
+        assert await prune_finished_outbox(uow) == 2
+    async with uow_factory() as uow:
+        head = await uow.outbox.head_for_chat(9)
+        assert head is not None and head.id == old_pending.id
+        assert {r.id for r in await uow.outbox.pending_for_chat(9, 10)} | {fresh_sent.id} == kept
+        assert await uow.outbox.get(fresh_sent.id) is not None and await uow.outbox.get(old_sent.id) is None

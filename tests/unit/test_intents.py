@@ -2,7 +2,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core.intents import AnswerCallback, Button, CaseRoute, SetTopicClosed, CopyMessage, CreateTopic, EditCard, EditTopic, Receipt, SetReaction, Lines, Localized, Phrase, SendMessage, SetChatCommands, decode_intent, encode_intent
+from core.intents import (
+    AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Localized, Phrase, Receipt, SendDocument, SendMessage,
+    SetChatCommands, SetReaction, SetTopicClosed, decode_intent, encode_intent,
+)
 
 
 @pytest.mark.parametrize(
@@ -24,6 +27,7 @@ from core.intents import AnswerCallback, Button, CaseRoute, SetTopicClosed, Copy
         CreateTopic(-100, "zh_Hans", 3, Phrase("topic", number="KS-1")),
         EditTopic(-100, "zh_Hans", 3, Phrase("topic", number="KS-1")),
         SetReaction(-100, "zh_Hans", 12, "👌"),
+        SendDocument(5, "zh_Hant", "kesu-my-data-20261125.json", '{"name": "陳<b>"}', Phrase("privacy.export_caption")),
         SetTopicClosed(-100, "zh_Hans", 3),
         SetTopicClosed(-100, "zh_Hans", 3, closed=False),
         SendMessage(-100, "en", Phrase("q"), thread_id=55),
