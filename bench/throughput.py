@@ -239,6 +239,7 @@ async def wait_until_polling(server: FakeTelegramServer, child: ChildProcess, na
 def summarize_log(kind: str, text: str) -> dict[str, Any]:
     """Warnings and errors from the bot's log; for Kesu also its own per-update handling time."""
     problems: Counter[str] = Counter()
+    error_lines = 0
     outcomes: Counter[str] = Counter()
     handler_ms: list[float] = []
     for line in text.splitlines():
@@ -247,6 +248,7 @@ def summarize_log(kind: str, text: str) -> dict[str, Any]:
                 record = json.loads(line)
             except json.JSONDecodeError:
                 problems[f"(not JSON) {line[:160]}"] += 1
+                error_lines += line.startswith("Traceback")
                 continue
             if record.get("logger") == "kesu.updates" and record.get("msg") == "update":
                 outcomes[str(record.get("outcome"))] += 1
@@ -254,9 +256,12 @@ def summarize_log(kind: str, text: str) -> dict[str, Any]:
                     handler_ms.append(float(record["ms"]))
             if record.get("level") in ("WARNING", "ERROR", "CRITICAL"):
                 problems[f"{record['level']} {record.get('logger')}: {record.get('msg')}"] += 1
+            error_lines += record.get("level") in ("ERROR", "CRITICAL")
         elif line.startswith(("WARNING", "ERROR", "CRITICAL", "Traceback")):
             problems[line[:160]] += 1
-    summary: dict[str, Any] = {"problems": dict(problems.most_common(10)), "problem_lines": sum(problems.values())}
+            error_lines += not line.startswith("WARNING")
+    summary: dict[str, Any] = {"problems": dict(problems.most_common(10)), "problem_lines": sum(problems.values()),
+                               "error_lines": error_lines}
     if kind == "kesu":
         handler_ms.sort()
         summary["update_outcomes"] = dict(outcomes)
