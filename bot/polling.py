@@ -54,7 +54,9 @@ async def handle_batch(dispatcher: Dispatcher, bot: Bot, updates: Sequence[Updat
 
 async def poll(dispatcher: Dispatcher, bot: Bot, stop: asyncio.Event, timeout_seconds: int, api_base: str) -> None:
     offset: int | None = None
-    backoff = Backoff(first=1.0, cap=60.0)
+    # A short cap: after an outage customers wait at most this long for the bot to notice
+    # Telegram is back; one getUpdates every 10 s costs nothing.
+    backoff = Backoff(first=1.0, cap=10.0)
     while not stop.is_set():
         request = asyncio.ensure_future(
             bot.get_updates(

@@ -27,7 +27,7 @@ from bot.delivery.limits import SendRateLimiter
 from bot.delivery.telegram_calls import IntentExecutor, MissingTarget
 from bot.i18n import Renderer
 from core.clock import Clock
-from core.intents import Intent, SendMessage, decode_intent
+from core.intents import CopyMessage, Intent, SendMessage, decode_intent
 from core.services.delivery_effects import after_delivery, after_final_failure
 from core.storage.models import OutboxMessage
 from core.storage.uow import UnitOfWorkFactory
@@ -156,7 +156,7 @@ class OutboxSender:
 
         try:
             outcome = await self._executor.execute(row, intent, part_sent)
-            if not isinstance(intent, SendMessage):
+            if not isinstance(intent, (SendMessage, CopyMessage)):  # those record each part as it goes
                 async with self._uow_factory() as uow:
                     await uow.outbox.finish(row.id, "sent", self._clock.now())
                     await after_delivery(uow, intent, outcome.message_ids, outcome.thread_id)
@@ -212,7 +212,8 @@ class OutboxSender:
 
     async def _bad_request(self, row: OutboxMessage, intent: Intent, error: TelegramBadRequest) -> None:
         text = error.message.lower()
-        if "message is not modified" in text:
+        if "message is not modified" in text or "topic_not_modified" in text:
+            # The change is already there (e.g. made just before a restart): done, not failed.
             await self._finish(row, intent, "sent")
         elif "chat not found" in text:
             await self._finish(row, intent, "failed", f"chat_not_found: {error.message}")

@@ -13,7 +13,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
-__all__ = ["TELEGRAM_TEXT_LIMIT", "split_html", "visible_length"]
+__all__ = ["TELEGRAM_TEXT_LIMIT", "split_html", "truncate_html", "visible_length"]
 
 TELEGRAM_TEXT_LIMIT = 4096
 
@@ -265,3 +265,12 @@ def split_html(html: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
             break
         start, begin = nxt, vis_atom[nxt]
     return parts
+
+
+def truncate_html(html: str, limit: int = TELEGRAM_TEXT_LIMIT, ellipsis: str = "…") -> str:
+    """``html`` cut to one message of at most ``limit`` visible UTF-16 units, ending in
+    ``ellipsis`` when cut (for messages that must stay one message, such as a case card)."""
+    if visible_length(html) <= limit:
+        return html
+    parts = split_html(html, limit - _u16(ellipsis))
+    return (parts[0] if parts else "") + ellipsis

@@ -21,7 +21,7 @@ from aiogram.types import (
 
 from bot.delivery.commands_menu import customer_commands
 from bot.delivery.limits import SendRateLimiter
-from bot.delivery.split import split_html
+from bot.delivery.split import split_html, truncate_html
 from bot.i18n import Renderer
 from core.intents import (
     AnswerCallback,
@@ -42,6 +42,7 @@ from core.storage.models import Case, OutboxMessage
 from core.storage.uow import UnitOfWorkFactory
 
 TOPIC_NAME_LIMIT = 128
+CAPTION_LIMIT = 1024
 
 
 class MissingTarget(Exception):
@@ -111,20 +112,14 @@ class IntentExecutor:
         if isinstance(intent, SendMessage):
             return await self._send_message(row, intent, part_sent)
         if isinstance(intent, CopyMessage):
-            placement = await self._placement(intent.route, None)
-            caption = self._renderer.render(intent.caption, intent.locale) if intent.caption else None
-            await self._limiter.acquire(intent.chat_id)
-            copied = await self._bot.copy_message(
-                intent.chat_id, intent.from_chat_id, intent.message_id, caption=caption, parse_mode="HTML", **placement.kwargs()
-            )
-            return Outcome([copied.message_id])
+            return await self._copy_message(row, intent, part_sent)
         if isinstance(intent, EditCard):
             case = await self._case(intent.case_id)
             if case is None or case.card_message_id is None:
                 raise MissingTarget(f"case {intent.case_id} has no card")
             await self._limiter.acquire(intent.chat_id)
             await self._bot.edit_message_text(
-                text=self._renderer.render(intent.text, intent.locale),
+                text=truncate_html(self._renderer.render(intent.text, intent.locale)),
                 chat_id=intent.chat_id,
                 message_id=case.card_message_id,
                 parse_mode="HTML",
@@ -175,7 +170,10 @@ class IntentExecutor:
         raise TypeError(f"cannot execute {intent!r}")
 
     async def _send_message(self, row: OutboxMessage, intent: SendMessage, part_sent: PartSent) -> Outcome:
-        parts = split_html(self._renderer.render(intent.text, intent.locale))
+        text = self._renderer.render(intent.text, intent.locale)
+        # A card stays one message: it is edited in place and carries the buttons.
+        is_card = intent.route is not None and intent.route.purpose == "card"
+        parts = [truncate_html(text)] if is_card else split_html(text)
         placement = await self._placement(intent.route, intent.thread_id)
         markup = self._markup(intent)
         for index in range(row.parts_sent, len(parts)):
@@ -185,6 +183,22 @@ class IntentExecutor:
                 row.chat_id, parts[index], parse_mode="HTML", reply_markup=markup if is_last else None, **placement.kwargs()
             )
             await part_sent(sent.message_id, is_last)
+        return Outcome(list(row.sent_message_ids))
+
+    async def _copy_message(self, row: OutboxMessage, intent: CopyMessage, part_sent: PartSent) -> Outcome:
+        caption = self._renderer.render(intent.caption, intent.locale) if intent.caption else None
+        # Over Telegram's caption limit the copy carries the first part; the rest follows as text.
+        parts: list[str | None] = (split_html(caption, CAPTION_LIMIT) if caption else []) or [None]
+        placement = await self._placement(intent.route, None)
+        for index in range(row.parts_sent, len(parts)):
+            await self._limiter.acquire(intent.chat_id)
+            if index == 0:
+                sent = await self._bot.copy_message(
+                    intent.chat_id, intent.from_chat_id, intent.message_id, caption=parts[0], parse_mode="HTML", **placement.kwargs()
+                )
+            else:
+                sent = await self._bot.send_message(intent.chat_id, parts[index], parse_mode="HTML", **placement.kwargs())
+            await part_sent(sent.message_id, index == len(parts) - 1)
         return Outcome(list(row.sent_message_ids))
 
 

@@ -69,7 +69,7 @@ async def evidence_input(message: Message, uow: UnitOfWork, user: User, intake: 
     evidence = evidence_from(message)
     assert evidence is not None
     dialog = Intake(uow, user, intake)
-    if not await dialog.has_open_draft() and await routing.customer_message(uow, desk, user, message.message_id, None):
+    if not await dialog.has_open_draft() and await routing.customer_message(uow, desk, user, message.message_id, message.caption, media=True):
         return
     await dialog.media(evidence)
 

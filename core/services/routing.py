@@ -55,16 +55,21 @@ def notice_in_thread(uow: UnitOfWork, desk: StaffDesk, case: Case, text: Phrase)
 
 # --- customer -> thread ------------------------------------------------------------------
 
-async def customer_message(uow: UnitOfWork, desk: StaffDesk, customer: User, message_id: int, text: str | None) -> bool:
-    """A customer's message outside the intake dialog. False when they have no open case."""
+async def customer_message(
+    uow: UnitOfWork, desk: StaffDesk, customer: User, message_id: int, text: str | None, media: bool = False
+) -> bool:
+    """A customer's message outside the intake dialog (for media, `text` is the caption).
+    False when they have no open case."""
     cases = await uow.cases.open_for_customer(customer.id)
     if not cases:
         return False
     if len(cases) == 1:
-        await _relay_to_case(uow, desk, customer, cases[0], message_id, text)
+        await _relay_to_case(uow, desk, customer, cases[0], message_id, text, media)
         return True
     held = await uow.cases.hold_relay(customer.id, message_id, text, uow.clock.now())
-    buttons = tuple((Button(Phrase("relay.case_button", number=c.number), f"{RELAY_CALLBACK_PREFIX}:{held.id}:{c.id}"),) for c in cases)
+    # The held row keeps only the text: whether it was media travels in the button.
+    kind = ":m" if media else ""
+    buttons = tuple((Button(Phrase("relay.case_button", number=c.number), f"{RELAY_CALLBACK_PREFIX}:{held.id}:{c.id}{kind}"),) for c in cases)
     uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.which_case"), buttons))
     return True
 
@@ -72,7 +77,7 @@ async def customer_message(uow: UnitOfWork, desk: StaffDesk, customer: User, mes
 async def choose_case(uow: UnitOfWork, desk: StaffDesk, customer: User, callback_id: str, data: str) -> None:
     """The customer said which case a held message is about."""
     parts = data.split(":")
-    relay = await uow.cases.held_relay(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+    relay = await uow.cases.held_relay(int(parts[1])) if len(parts) in (3, 4) and parts[1].isdigit() else None
     case = await uow.cases.get(int(parts[2])) if relay is not None and parts[2].isdigit() else None
     # Only the customer's own held message and own case: anything else is a stale button.
     if relay is None or relay.user_id != customer.id or case is None or case.customer_id != customer.id:
@@ -80,34 +85,26 @@ async def choose_case(uow: UnitOfWork, desk: StaffDesk, customer: User, callback
         return
     uow.emit(AnswerCallback(customer.id, customer.locale, callback_id))
     await uow.cases.release_relay(relay)
-    await _relay_to_case(uow, desk, customer, case, relay.message_id, relay.text)
+    media = parts[3:] == ["m"] or relay.text is None
+    await _relay_to_case(uow, desk, customer, case, relay.message_id, relay.text, media)
 
 
-async def _relay_to_case(uow: UnitOfWork, desk: StaffDesk, customer: User, case: Case, message_id: int, text: str | None) -> None:
+async def _relay_to_case(
+    uow: UnitOfWork, desk: StaffDesk, customer: User, case: Case, message_id: int, text: str | None, media: bool = False
+) -> None:
     now = uow.clock.now()
     uow.cases.record_event(case.id, now, f"customer:{customer.id}", "customer_message", text=text, message_id=message_id)
     if desk.chat_id is not None:
         label = desk.customer_label(customer, customer.id)
-        if text is not None:
-            uow.emit(
-                SendMessage(
-                    desk.chat_id,
-                    desk.locale,
-                    Phrase("relay.from_customer", customer=label, number=case.number, text=text, converted=_converted(desk, customer, text)),
-                    route=CaseRoute(case.id, "relay"),
-                )
-            )
+        words = None
+        if text:
+            words = Phrase("relay.from_customer", customer=label, number=case.number, text=text, converted=_converted(desk, customer, text))
+        if not media and words is not None:
+            uow.emit(SendMessage(desk.chat_id, desk.locale, words, route=CaseRoute(case.id, "relay")))
         else:
-            uow.emit(
-                CopyMessage(
-                    desk.chat_id,
-                    desk.locale,
-                    customer.id,
-                    message_id,
-                    route=CaseRoute(case.id, "relay"),
-                    caption=Phrase("relay.media_from_customer", customer=label, number=case.number),
-                )
-            )
+            # The copy's caption is replaced: it shows who wrote, and their caption like a text's words.
+            caption = words or Phrase("relay.media_from_customer", customer=label, number=case.number)
+            uow.emit(CopyMessage(desk.chat_id, desk.locale, customer.id, message_id, route=CaseRoute(case.id, "relay"), caption=caption))
     uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.passed_on", number=case.number)))
 
 
