@@ -1,17 +1,28 @@
-"""Child processes for benchmarks: start, sample memory and CPU, and always stop them."""
+"""Bot processes for benchmarks: start them against the fake server, sample memory and CPU,
+always stop them; and the main() every benchmark shares (temp dir, interrupts, exit codes)."""
 from __future__ import annotations
 
+import argparse
 import asyncio
 import atexit
 import ctypes
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import psutil
+
+from fake_telegram import FakeTelegramServer
+
+MIB = 1024 * 1024
 
 _LIVE: set[subprocess.Popen[bytes]] = set()
 
@@ -134,3 +145,106 @@ class ResourceSampler(threading.Thread):
         self._halt.set()
         if self.is_alive():
             self.join(timeout=2)
+
+
+class BenchError(Exception):
+    """The benchmark could not run (a bot did not start or died); not a measurement."""
+
+
+async def wait_until_polling(server: FakeTelegramServer, child: ChildProcess, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(call.method.lower() == "getupdates" for call in server.calls):
+        if child.exited():
+            raise BenchError(f"{name} exited with code {child.process.returncode} before polling; "
+                             f"log tail:\n{child.log_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise BenchError(f"{name} did not poll within {timeout:.0f}s; log tail:\n{child.log_text()[-3000:]}")
+        await server.changed(0.1)
+
+
+class PollingBot:
+    """A bot process that polls the fake server, with its memory sampled from the start."""
+
+    def __init__(self, name: str, child: ChildProcess, sampler: ResourceSampler) -> None:
+        self.name = name
+        self.child = child
+        self.sampler = sampler
+        # Before any load, so that growth under load shows against it.
+        self.rss_start_mib = round(sampler.sample() / MIB, 1)
+        self.bot_cpu_percent = 0.0
+        self.harness_cpu_percent = 0.0
+
+    def sample_rss(self) -> int:
+        return self.sampler.sample()
+
+    @property
+    def rss_peak_mib(self) -> float:
+        return round(self.sampler.peak / MIB, 1)
+
+    async def measure(self, load: Awaitable[None]) -> None:
+        """Awaits the load and keeps the CPU the bot and this process used over its wall time."""
+        harness = psutil.Process()
+        bot_cpu0, own_cpu0, wall0 = self.sampler.cpu_seconds(), sum(harness.cpu_times()[:2]), time.monotonic()
+        await load
+        wall = time.monotonic() - wall0
+        bot_cpu, own_cpu = self.sampler.cpu_seconds() - bot_cpu0, sum(harness.cpu_times()[:2]) - own_cpu0
+        if self.child.exited():
+            raise BenchError(f"{self.name} exited with code {self.child.process.returncode} during the run; "
+                             f"log tail:\n{self.child.log_text()[-3000:]}")
+        self.bot_cpu_percent = round(100 * bot_cpu / wall, 1)
+        self.harness_cpu_percent = round(100 * own_cpu / wall, 1)
+
+
+@asynccontextmanager
+async def polling_bot(name: str, server: FakeTelegramServer, argv: list[str], env: dict[str, str],
+                      workdir: Path) -> AsyncIterator[PollingBot]:
+    """Starts the bot (log in ``workdir/<name>.log``) and waits until it polls; on the way out,
+    however it is left, stops the sampler, the bot and then the server, which must keep
+    answering while the bot shuts down. The exit code is ``child.returncode`` afterwards."""
+    child = ChildProcess(argv, env, workdir, workdir / f"{name}.log")
+    sampler: ResourceSampler | None = None
+    try:
+        child.start()
+        sampler = ResourceSampler(child.pid)
+        sampler.start()
+        await wait_until_polling(server, child, name, timeout=60)
+        yield PollingBot(name, child, sampler)
+    finally:
+        if sampler is not None:
+            sampler.stop()
+        await child.stop()
+        await server.stop()
+
+
+async def _cancelled_by_sigterm(work: Callable[[], Awaitable[bool]]) -> bool:
+    task = asyncio.current_task()
+    assert task is not None
+    # SIGTERM cleans up like Ctrl-C does: cancel, let the finally blocks stop the bots.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await work()
+
+
+def run_benchmark(args: argparse.Namespace, run: Callable[[argparse.Namespace, Path], Awaitable[bool]], *,
+                  name: str, temp_prefix: str, temp_contents: str) -> int:
+    """Runs ``run(args, workdir)`` in a fresh temp dir and returns the exit code: 0 when it
+    reports success, 1 when not, 2 when the benchmark could not run (BenchError), 130 when
+    interrupted. The temp dir stays, and its path is printed, with --keep, after a failure or
+    when the benchmark could not run, so that the bot's log can be read."""
+    workdir = Path(tempfile.mkdtemp(prefix=temp_prefix))
+    keep = args.keep
+    try:
+        ok = asyncio.run(_cancelled_by_sigterm(lambda: run(args, workdir)))
+        keep = keep or not ok
+        return 0 if ok else 1
+    except BenchError as error:
+        keep = True
+        print(f"{name} could not run: {error}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if keep:
+            print(f"{temp_contents} kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)

@@ -15,20 +15,15 @@ import json
 import math
 import os
 import platform
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import psutil
-
-from bench.launcher import ChildProcess, ResourceSampler
+from bench.launcher import polling_bot, run_benchmark
 from fake_telegram import FakeTelegramServer, FakeUser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,11 +35,6 @@ GLOBAL_LIMIT = {"SEND_GLOBAL_PER_SECOND": "10000", "SEND_GLOBAL_BURST": "100"}
 # Every one of these gets exactly one message back from Kesu (and from the echo bot).
 # Each gets exactly one reply from both bots (free text now opens a complaint: two replies).
 MESSAGES = ("/help", "/status", "/language")
-MIB = 1024 * 1024
-
-
-class BenchError(Exception):
-    """The benchmark could not run (a bot did not start); not a measurement."""
 
 
 class BenchServer(FakeTelegramServer):
@@ -176,13 +166,10 @@ class Load:
             "window_s": _round(window, 3),
             "achieved_per_s": _round(len(answered) / window if window else None, 1),
             "latency_ms": {
-                "p50": _round(percentile(latencies, 50), 1),
-                "p90": _round(percentile(latencies, 90), 1),
-                "p99": _round(percentile(latencies, 99), 1),
-                "max": _round(latencies[-1] if latencies else None, 1),
+                **spread(latencies),
                 "mean": _round(sum(latencies) / len(latencies) if latencies else None, 1),
             },
-            "send_lag_ms": {"p99": _round(percentile(lags, 99), 1), "max": _round(lags[-1] if lags else None, 1)},
+            "send_lag_ms": spread(lags, (99,)),
             "waited_for_user": self.waited_for_user,
         }
 
@@ -192,6 +179,13 @@ def percentile(ordered: list[float], p: float) -> float | None:
     if not ordered:
         return None
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def spread(ordered: list[float], percents: tuple[int, ...] = (50, 90, 99)) -> dict[str, float | None]:
+    """Nearest-rank percentiles and the maximum of an ascending list of milliseconds, to 0.1."""
+    figures = {f"p{p}": _round(percentile(ordered, p), 1) for p in percents}
+    figures["max"] = _round(ordered[-1] if ordered else None, 1)
+    return figures
 
 
 def _round(value: float | None, digits: int) -> float | None:
@@ -223,17 +217,6 @@ def bot_command(kind: str, base_url: str, workdir: Path) -> tuple[list[str], dic
         env.update(DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'kesu.db'}", **GLOBAL_LIMIT)
         return [sys.executable, str(ROOT / "run_bot.py")], env
     return [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env
-
-
-async def wait_until_polling(server: FakeTelegramServer, child: ChildProcess, name: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(call.method.lower() == "getupdates" for call in server.calls):
-        if child.exited():
-            raise BenchError(f"{name} exited with code {child.process.returncode} before polling; "
-                             f"log tail:\n{child.log_text()[-3000:]}")
-        if time.monotonic() > deadline:
-            raise BenchError(f"{name} did not poll within {timeout:.0f}s; log tail:\n{child.log_text()[-3000:]}")
-        await server.changed(0.1)
 
 
 def summarize_log(kind: str, text: str) -> dict[str, Any]:
@@ -275,40 +258,21 @@ async def run_phase(kind: str, args: argparse.Namespace, workdir: Path) -> dict[
     server = BenchServer(token=TOKEN, bot_username=BOT_USERNAME)
     await server.start()
     argv, env = bot_command(kind, server.base_url, workdir)
-    child = ChildProcess(argv, env, workdir, workdir / f"{kind}.log")
-    sampler: ResourceSampler | None = None
-    harness = psutil.Process()
-    try:
-        child.start()
-        sampler = ResourceSampler(child.pid)
-        sampler.start()
-        await wait_until_polling(server, child, kind, timeout=60)
-        rss_start = sampler.sample()
+    async with polling_bot(kind, server, argv, env, workdir) as bot:
         users = [server.create_user(first_name=f"User{i}", language_code="en") for i in range(args.users)]
         load = Load(server, users, args.rate, args.duration, args.reply_timeout, args.grace)
         server.on_bot_message = load.on_bot_message
-        bot_cpu0, own_cpu0, wall0 = sampler.cpu_seconds(), sum(harness.cpu_times()[:2]), time.monotonic()
-        await load.run()
-        wall = time.monotonic() - wall0
-        bot_cpu, own_cpu = sampler.cpu_seconds() - bot_cpu0, sum(harness.cpu_times()[:2]) - own_cpu0
-        if child.exited():
-            raise BenchError(f"{kind} exited with code {child.process.returncode} during the run; "
-                             f"log tail:\n{child.log_text()[-3000:]}")
+        await bot.measure(load.run())
         figures = load.figures()
-        sampler.sample()
+        bot.sample_rss()
         figures.update(
-            rss_start_mib=round(rss_start / MIB, 1),
-            rss_peak_mib=round(sampler.peak / MIB, 1),
-            bot_cpu_percent=round(100 * bot_cpu / wall, 1),
-            harness_cpu_percent=round(100 * own_cpu / wall, 1),
+            rss_start_mib=bot.rss_start_mib,
+            rss_peak_mib=bot.rss_peak_mib,
+            bot_cpu_percent=bot.bot_cpu_percent,
+            harness_cpu_percent=bot.harness_cpu_percent,
         )
-    finally:
-        if sampler is not None:
-            sampler.stop()
-        await child.stop()
-        await server.stop()
-    figures["exit_code"] = child.returncode
-    figures["log"] = summarize_log(kind, child.log_text())
+    figures["exit_code"] = bot.child.returncode
+    figures["log"] = summarize_log(kind, bot.child.log_text())
     return figures
 
 
@@ -381,6 +345,12 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def run_identity(benchmark: str) -> dict[str, Any]:
+    """What a line of bench-results.jsonl starts with: which benchmark ran on what."""
+    return {"benchmark": benchmark, "commit": git_commit(), "python": platform.python_version(),
+            "cpus": os.cpu_count()}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200, help="simulated users (default 200)")
@@ -423,10 +393,7 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]]) -> bool
     print_logs(results)
     ok = all(f["lost"] == 0 and f["duplicated"] == 0 for f in results.values())
     summary: dict[str, Any] = {
-        "benchmark": "throughput",
-        "commit": git_commit(),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
+        **run_identity("throughput"),
         "users": args.users,
         "rate": args.rate,
         "duration_s": args.duration,
@@ -459,35 +426,13 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]]) -> bool
     return ok
 
 
-async def _main(args: argparse.Namespace, workdir: Path) -> bool:
-    task = asyncio.current_task()
-    assert task is not None
-    # SIGTERM cleans up like Ctrl-C does: cancel, let the finally blocks stop the bots.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    results = await run_all(args, workdir)
-    return report(args, results)
+async def run_and_report(args: argparse.Namespace, workdir: Path) -> bool:
+    return report(args, await run_all(args, workdir))
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="kesu-bench-"))
-    keep = args.keep
-    try:
-        ok = asyncio.run(_main(args, workdir))
-        keep = keep or not ok
-        return 0 if ok else 1
-    except BenchError as error:
-        keep = True
-        print(f"benchmark could not run: {error}", file=sys.stderr)
-        return 2
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        if keep:
-            print(f"logs and database kept in {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    return run_benchmark(parse_args(argv), run_and_report, name="benchmark", temp_prefix="kesu-bench-",
+                         temp_contents="logs and database")
 
 
 if __name__ == "__main__":

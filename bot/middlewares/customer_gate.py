@@ -10,6 +10,7 @@ from typing import Any, Awaitable, Callable
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
+from bot.middlewares.update_parts import sender_and_chat
 from core.domain.abuse import Throttle
 from core.intents import AnswerCallback, Phrase, SendMessage
 from core.services.bans import turned_away
@@ -25,8 +26,7 @@ class CustomerGate(BaseMiddleware):
         self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], update: TelegramObject, data: dict[str, Any]
     ) -> Any:
         assert isinstance(update, Update)
-        event = update.message or update.callback_query or update.edited_message
-        chat = getattr(event, "chat", None) or getattr(getattr(event, "message", None), "chat", None)
+        _sender, chat = sender_and_chat(update)
         user, uow = data.get("user"), data.get("uow")
         if chat is None or chat.type != "private" or user is None or uow is None:
             return await handler(update, data)

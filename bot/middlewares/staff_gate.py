@@ -13,6 +13,8 @@ from typing import Any, Awaitable, Callable
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update
 
+from bot.middlewares.update_parts import sender_and_chat
+
 log = logging.getLogger("kesu.staff")
 
 MEMBER_STATUSES = {"creator", "administrator", "member", "restricted"}
@@ -46,9 +48,7 @@ class StaffGate(BaseMiddleware):
         self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], update: TelegramObject, data: dict[str, Any]
     ) -> Any:
         assert isinstance(update, Update)
-        event = update.message or update.callback_query or update.edited_message
-        chat = getattr(event, "chat", None) or getattr(getattr(event, "message", None), "chat", None)
-        sender = getattr(event, "from_user", None)
+        sender, chat = sender_and_chat(update)
         data["staff_member"] = False
         if chat is not None and chat.type in ("group", "supergroup") and sender is not None and chat.id == self._chat_id:
             data["staff_member"] = await self.is_member(data["bot"], sender.id)

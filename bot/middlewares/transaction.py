@@ -13,6 +13,7 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 from sqlalchemy.exc import IntegrityError
 
+from bot.middlewares.update_parts import sender_and_chat
 from core.clock import Clock
 from core.locale import locale_for
 from core.services.accounts import Person, touch_user
@@ -24,15 +25,6 @@ log = logging.getLogger("kesu.updates")
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-def _sender_and_chat(update: Update) -> tuple[Any, Any]:
-    event = update.event
-    user = getattr(event, "from_user", None)
-    chat = getattr(event, "chat", None)
-    if chat is None and getattr(event, "message", None) is not None:
-        chat = event.message.chat  # callback queries carry their chat on the message
-    return user, chat
-
-
 class UpdateTransaction(BaseMiddleware):
     def __init__(self, uow_factory: UnitOfWorkFactory, default_locale: str, clock: Clock) -> None:
         self._uow_factory = uow_factory
@@ -42,7 +34,7 @@ class UpdateTransaction(BaseMiddleware):
     async def __call__(self, handler: Handler, update: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(update, Update)
         started = time.perf_counter()
-        tg_user, chat = _sender_and_chat(update)
+        tg_user, chat = sender_and_chat(update)
         trace: dict[str, Any] = {"update_id": update.update_id, "chat": chat.id if chat else None, "handler": None}
         data["trace"] = trace
         outcome = "error"

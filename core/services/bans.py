@@ -3,8 +3,7 @@ banned user is told once, in their language, and otherwise ignored."""
 from __future__ import annotations
 
 from core.intents import Lines, Phrase, SendMessage
-from core.services.staff_actions import Actor, refusal
-from core.services.staff_desk import StaffDesk
+from core.services.staff_queries import StaffQueries
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
 
@@ -20,25 +19,12 @@ async def turned_away(uow: UnitOfWork, user: User) -> bool:
     return True
 
 
-class BanList:
-    def __init__(self, uow: UnitOfWork, desk: StaffDesk, actor: Actor, thread_id: int | None) -> None:
-        self.uow = uow
-        self.desk = desk
-        self.actor = actor
-        self.thread_id = thread_id
-
-    def _say(self, text: Phrase) -> None:
-        self.uow.emit(SendMessage(self.actor.chat_id, self.actor.user.locale, text, thread_id=self.thread_id))
-
-    def _allowed(self) -> bool:
-        reason = refusal(self.desk, self.actor, "ban")
-        if reason is not None:
-            self._say(reason)
-        return reason is None
+class BanList(StaffQueries):
+    """Staff commands on the ban list; answered where they were asked, like the queries."""
 
     async def ban(self, argument: str | None, current: Case | None) -> None:
         """/ban user_id [reason], or /ban [reason] in a case's thread: its customer."""
-        if not self._allowed():
+        if not self._allowed("ban"):
             return
         words = (argument or "").split(maxsplit=1)
         if words and words[0].lstrip("@").isdigit():
@@ -60,7 +46,7 @@ class BanList:
         self._say(Phrase("staff.banned", user=user_id))
 
     async def unban(self, argument: str | None) -> None:
-        if not self._allowed():
+        if not self._allowed("ban"):
             return
         word = (argument or "").strip().lstrip("@")
         if not word.isdigit():
@@ -70,7 +56,7 @@ class BanList:
         self._say(Phrase("staff.unbanned", user=int(word)) if removed else Phrase("staff.not_banned", user=int(word)))
 
     async def list(self) -> None:
-        if not self._allowed():
+        if not self._allowed("ban"):
             return
         bans = await self.uow.bans.all()
         if not bans:

@@ -131,6 +131,9 @@ class StaffActions:
 
     async def _setcat(self, callback_id: str, case: Case, arg: str) -> None:
         category = self.desk.intake.category(arg)
+        if category is not None and arg == case.category:
+            self._answer(callback_id)  # already so: nothing to change or rename
+            return
         if category is None:
             self._answer(callback_id, Phrase("button.expired"))
             return

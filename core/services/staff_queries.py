@@ -177,4 +177,4 @@ class StaffQueries:
         self.uow.cases.record_event(current.id, now, self.actor.tag, "assigned", owner=user_id)
         assignee = await self.uow.users.get(user_id)
         self._say(Phrase("staff.assigned", number=current.number, name=assignee.first_name if assignee else str(user_id)))
-        await refresh_card(self.uow, self.desk, current, stage_changed=True)
+        await refresh_card(self.uow, self.desk, current, stage_changed=claimed)

@@ -8,7 +8,7 @@ import pytest
 
 from fake_telegram import FakeTelegramServer
 from tests.e2e.harness import TOKEN, BotProcess, bot_env, wait_outbox_settled
-from tests.e2e.staffed import Staffed, setup_staffed
+from tests.e2e.staffed import Staffed, running, setup_staffed
 
 pytestmark = pytest.mark.e2e
 
@@ -75,10 +75,15 @@ async def kesu(fake_server: FakeTelegramServer, tmp_path: Path, request: pytest.
 
 @pytest.fixture(params=[True, False], ids=["forum", "plain"])
 async def staffed(request: pytest.FixtureRequest, fake_server, tmp_path: Path) -> AsyncIterator[Staffed]:
-    desk = setup_staffed(fake_server, tmp_path, forum=request.param)
-    desk.bot.start()
-    try:
-        await fake_server.wait_for(lambda: any(c[0] == "getUpdates" for c in fake_server.calls), timeout=30)
+    async with running(setup_staffed(fake_server, tmp_path, forum=request.param)) as desk:
         yield desk
-    finally:
-        await desk.bot.stop_async()
+
+
+@pytest.fixture
+async def timed(fake_server, tmp_path: Path) -> AsyncIterator[tuple[Staffed, Path]]:
+    """A forum desk whose bot reads its clock offset from a file the test moves."""
+    clock_file = tmp_path / "clock-offset"
+    clock_file.write_text("0")
+    env = {"CLOCK_OFFSET_FILE": str(clock_file), "DEADLINE_POLL_SECONDS": "0.2"}
+    async with running(setup_staffed(fake_server, tmp_path, forum=True, env=env)) as desk:
+        yield desk, clock_file

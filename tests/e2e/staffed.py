@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator
 
 from fake_telegram import FakeTelegramServer
 from tests.e2e.conversation import Conversation
@@ -60,6 +61,17 @@ def setup_staffed(
     return Staffed(server, bot, database_url, group, agent, agent2, supervisor, director, no_role, outsider)
 
 
+@asynccontextmanager
+async def running(desk: Staffed) -> AsyncIterator[Staffed]:
+    """The desk's bot started and polling; stopped afterwards."""
+    desk.bot.start()
+    try:
+        await desk.server.wait_for(lambda: any(c[0] == "getUpdates" for c in desk.server.calls), timeout=30)
+        yield desk
+    finally:
+        await desk.bot.stop_async()
+
+
 async def file_complaint(talk: Conversation, statement: str, category: str = "Product quality", photos: int = 0) -> str:
     """Files a case as an English-speaking customer would, quickly; returns the case number."""
     first = await talk.send("/new", replies=2)
@@ -83,6 +95,19 @@ def case_row(desk: Staffed, number: str) -> dict:
     with sqlite3.connect(path) as connection:
         connection.row_factory = sqlite3.Row
         return dict(connection.execute("SELECT * FROM cases WHERE number = ?", (number,)).fetchone())
+
+
+async def wait_linked(desk: Staffed, message: dict) -> None:
+    """Until the bot has recorded its group message as part of a case. A person replies
+    seconds after a prompt appears; a test replies at once, so it waits for this first."""
+    path = desk.database_url.split("///", 1)[1]
+
+    def linked() -> bool:
+        with sqlite3.connect(path) as connection:
+            query = "SELECT 1 FROM case_links WHERE chat_id = ? AND message_id = ?"
+            return connection.execute(query, (desk.group_id, message["message_id"])).fetchone() is not None
+
+    await desk.server.wait_for(linked, timeout=15)
 
 
 def staff_post(desk: Staffed, staff, text: str, case: dict, card: dict):

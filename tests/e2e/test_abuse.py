@@ -8,28 +8,18 @@ from typing import AsyncIterator
 import pytest
 
 from tests.e2e.conversation import Conversation
-from tests.e2e.staffed import Staffed, case_row, filed_case, setup_staffed
-
-
-async def _running(fake_server, tmp_path: Path, sections: str) -> AsyncIterator[Staffed]:
-    desk = setup_staffed(fake_server, tmp_path, forum=True, sections=sections)
-    desk.bot.start()
-    try:
-        await fake_server.wait_for(lambda: any(c[0] == "getUpdates" for c in fake_server.calls), timeout=30)
-        yield desk
-    finally:
-        await desk.bot.stop_async()
+from tests.e2e.staffed import Staffed, case_row, filed_case, running, setup_staffed
 
 
 @pytest.fixture
 async def throttled(fake_server, tmp_path: Path) -> AsyncIterator[Staffed]:
-    async for desk in _running(fake_server, tmp_path, "[abuse]\nmessages_per_minute = 4\n"):
+    async with running(setup_staffed(fake_server, tmp_path, forum=True, sections="[abuse]\nmessages_per_minute = 4\n")) as desk:
         yield desk
 
 
 @pytest.fixture
 async def limited(fake_server, tmp_path: Path) -> AsyncIterator[Staffed]:
-    async for desk in _running(fake_server, tmp_path, "[intake]\nmax_open_cases = 1\n"):
+    async with running(setup_staffed(fake_server, tmp_path, forum=True, sections="[intake]\nmax_open_cases = 1\n")) as desk:
         yield desk
 
 

@@ -19,7 +19,6 @@ import json
 import os
 import random
 import sqlite3
-import threading
 import time
 from pathlib import Path
 from typing import AsyncIterator
@@ -28,7 +27,7 @@ import pytest
 
 from tests.e2e.conversation import Conversation
 from tests.e2e.harness import wait_outbox_settled
-from tests.e2e.staffed import Staffed, case_row, setup_staffed
+from tests.e2e.staffed import Staffed, case_row, running, setup_staffed
 
 KILLS = int(os.environ.get("KESU_CHAOS_KILLS", "6"))
 CUSTOMERS = 4
@@ -41,14 +40,11 @@ FAULT_METHODS = ("sendMessage", "editMessageText", "answerCallbackQuery", "copyM
 async def chaotic(fake_server, tmp_path: Path) -> AsyncIterator[Staffed]:
     # Short back-offs so that the run is quick; the rules are the same as with the defaults.
     env = {"SEND_BACKOFF_CAP_SECONDS": "2", "SEND_MAX_ATTEMPTS": "1000", "POLLING_TIMEOUT_SECONDS": "1"}
-    desk = setup_staffed(fake_server, tmp_path, forum=True, env=env)
-    desk.bot.start()
     try:
-        await fake_server.wait_for(lambda: any(c[0] == "getUpdates" for c in fake_server.calls), timeout=30)
-        yield desk
+        async with running(setup_staffed(fake_server, tmp_path, forum=True, env=env)) as desk:
+            yield desk
     finally:
         fake_server.clear_faults()
-        await desk.bot.stop_async()
 
 
 class Chaos:

@@ -8,7 +8,7 @@ import sqlite3
 from tests.e2e.conversation import Conversation
 from tests.e2e.harness import BotProcess, wait_outbox_settled
 from tests.e2e.staffed import Staffed, case_row, file_complaint
-from tests.e2e.test_deadlines import deadlines, move_clock_past, timed  # noqa: F401 (fixture)
+from tests.e2e.test_deadlines import deadlines, move_clock_past
 
 
 def sends(desk: Staffed) -> int:
@@ -32,7 +32,7 @@ async def new_case(desk: Staffed, name: str) -> tuple[Conversation, str, dict]:
     return talk, number, case_row(desk, number)
 
 
-async def test_killed_after_a_breach_is_handled_before_its_messages_are_sent(timed) -> None:  # noqa: F811
+async def test_killed_after_a_breach_is_handled_before_its_messages_are_sent(timed) -> None:
     desk, clock_file = timed
     server = desk.server
     talk, number, case = await new_case(desk, "Kim")
@@ -62,7 +62,7 @@ async def test_killed_after_a_breach_is_handled_before_its_messages_are_sent(tim
     assert events(desk, case["id"], "deadline_missed") == 1 and case_row(desk, number)["tier"] == 2
 
 
-async def test_two_processes_on_one_database_act_on_each_deadline_once(timed, tmp_path) -> None:  # noqa: F811
+async def test_two_processes_on_one_database_act_on_each_deadline_once(timed, tmp_path) -> None:
     desk, clock_file = timed
     server = desk.server
     cases = [await new_case(desk, name) for name in ("Ada", "Ben", "Cy", "Di")]

@@ -4,25 +4,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import AsyncIterator
-
-import pytest
 
 from tests.e2e.harness import wait_outbox_settled
-from tests.e2e.staffed import Staffed, case_row, filed_case, setup_staffed
-
-
-@pytest.fixture
-async def timed(fake_server, tmp_path: Path) -> AsyncIterator[tuple[Staffed, Path]]:
-    clock_file = tmp_path / "clock-offset"
-    clock_file.write_text("0")
-    desk = setup_staffed(fake_server, tmp_path, forum=True, env={"CLOCK_OFFSET_FILE": str(clock_file), "DEADLINE_POLL_SECONDS": "0.2"})
-    desk.bot.start()
-    try:
-        await fake_server.wait_for(lambda: any(c[0] == "getUpdates" for c in fake_server.calls), timeout=30)
-        yield desk, clock_file
-    finally:
-        await desk.bot.stop_async()
+from tests.e2e.staffed import Staffed, case_row, filed_case
 
 
 def deadlines(desk: Staffed, case_id: int) -> list[dict]:

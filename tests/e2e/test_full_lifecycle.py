@@ -12,8 +12,8 @@ import opencc
 import pytest
 
 from tests.e2e.conversation import Conversation
-from tests.e2e.staffed import Staffed, case_row
-from tests.e2e.test_deadlines import deadlines, move_clock_past, timed  # noqa: F401 (fixture)
+from tests.e2e.staffed import Staffed, case_row, wait_linked
+from tests.e2e.test_deadlines import deadlines, move_clock_past
 from tests.e2e.test_lifecycle import answer_prompt, press_in_group
 
 NUMBER = re.compile(r"KS-\d{8}-\d{4}")
@@ -146,6 +146,7 @@ async def fill_resolution_record(desk: Staffed, number: str, case: dict) -> None
         await server.wait_for(lambda prefix=prefix: group_message(desk, prefix) is not None)
         prompt = group_message(desk, prefix)
         assert prompt is not None and prompt.get("_reply_markup") == {"force_reply": True}
+        await wait_linked(desk, prompt)
         desk.agent.send_text_in(desk.group, text, reply_to_message_id=prompt["message_id"], message_thread_id=case["thread_id"])
     await server.wait_for(lambda: group_message(desk, f"✅ {number} 的处理记录已保存。") is not None)
 
@@ -160,7 +161,7 @@ def in_script(text: str, language_code: str) -> bool:
 
 
 @pytest.mark.parametrize("script", [EN, ZH_HANS, ZH_HANT], ids=["en", "zh_Hans", "zh_Hant"])
-async def test_a_case_from_filing_to_closing(timed, script: Script) -> None:  # noqa: F811
+async def test_a_case_from_filing_to_closing(timed, script: Script) -> None:
     desk, clock_file = timed
     server = desk.server
     customer = server.create_user(first_name="Cust", language_code=script.language_code)

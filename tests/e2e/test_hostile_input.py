@@ -23,7 +23,7 @@ import pytest
 
 from tests.e2e.conversation import Conversation
 from tests.e2e.harness import wait_outbox_settled
-from tests.e2e.staffed import Staffed, case_row, file_complaint, filed_case, setup_staffed, staff_post
+from tests.e2e.staffed import Staffed, case_row, file_complaint, filed_case, running, setup_staffed, staff_post
 from tests.e2e.test_lifecycle import press_in_group
 
 pytestmark = pytest.mark.e2e
@@ -106,12 +106,8 @@ async def desk(fake_server, tmp_path: Path, request: pytest.FixtureRequest) -> A
     if getattr(request, "param", False):
         extra += references_toml(len(SHORT))
     config.write_text(config.read_text(encoding="utf-8") + extra, encoding="utf-8")
-    staffed.bot.start()
-    try:
-        await fake_server.wait_for(lambda: any(c[0] == "getUpdates" for c in fake_server.calls), timeout=30)
+    async with running(staffed):
         yield staffed
-    finally:
-        await staffed.bot.stop_async()
 
 
 # --- what the reader sees -----------------------------------------------------------------

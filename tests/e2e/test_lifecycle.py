@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.staffed import Staffed, case_row, filed_case
+from tests.e2e.staffed import Staffed, case_row, filed_case, wait_linked
 
 pytestmark = pytest.mark.parametrize("staffed", [True], ids=["forum"], indirect=True)
 
@@ -28,6 +28,7 @@ async def answer_prompt(desk: Staffed, staff, card: dict, action_label: str, tex
 
     await desk.server.wait_for(lambda: len(prompts()) == 1)
     prompt = prompts()[0]
+    await wait_linked(desk, prompt)
     staff.send_text_in(desk.group, text, reply_to_message_id=prompt["message_id"], message_thread_id=case["thread_id"])
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.conversation import Conversation
 from tests.e2e.harness import wait_outbox_settled
-from tests.e2e.staffed import Staffed, case_row, filed_case, setup_staffed, staff_post
+from tests.e2e.staffed import Staffed, case_row, filed_case, running, setup_staffed, staff_post
 from tests.e2e.test_lifecycle import press_in_group
 
 def rows(desk: Staffed, query: str, *args: object) -> list[tuple]:
@@ -77,13 +77,8 @@ async def test_my_data_then_forget_after_the_case_is_closed(staffed: Staffed) ->
 
 @pytest.fixture
 async def confidential(fake_server, tmp_path: Path) -> AsyncIterator[Staffed]:
-    desk = setup_staffed(fake_server, tmp_path, forum=True, confidential="true")
-    desk.bot.start()
-    try:
-        await fake_server.wait_for(lambda: any(c[0] == "getUpdates" for c in fake_server.calls), timeout=30)
+    async with running(setup_staffed(fake_server, tmp_path, forum=True, confidential="true")) as desk:
         yield desk
-    finally:
-        await desk.bot.stop_async()
 
 
 async def test_confidential_mode_and_the_masked_contact(confidential: Staffed) -> None:

@@ -12,12 +12,13 @@ edits, duplicates, and press buttons old and new, in any order. After every step
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import uuid
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from core.domain.intake import Step
@@ -58,6 +59,10 @@ class World:
         rows = self.db("SELECT state FROM intake_drafts WHERE user_id = ?", customer.id)
         return rows[0][0] if rows else None
 
+    def locale(self, customer) -> str | None:
+        rows = self.db("SELECT locale FROM users WHERE id = ?", customer.id)
+        return rows[0][0] if rows else customer.language_code
+
     def open_cases(self, customer) -> int:
         finals = ("closed", "rejected", "withdrawn", "terminated")
         return self.db(f"SELECT count(*) FROM cases WHERE customer_id = ? AND stage NOT IN ({','.join('?' * len(finals))})", customer.id, *finals)[0][0]
@@ -86,7 +91,7 @@ async def customer_step(world: World, who: int, action_no: int, n: int) -> None:
     expects_answer = True
     if action == "content":
         text = f"note-{uuid.uuid4().hex[:8]} " + pick(["the kettle leaks", "水壶漏水", "<b>not bold</b> & more"], n)
-        step, open_cases = world.draft_step(customer), world.open_cases(customer)
+        step = world.draft_step(customer)
         update = customer.send_text(text)
         world.last_text[customer.id] = update["message"]["message_id"]
         if step in (Step.CATEGORY.value, Step.STATEMENT.value) or (step in (None, Step.SUBMITTED.value, Step.CANCELLED.value)):
@@ -107,7 +112,8 @@ async def customer_step(world: World, who: int, action_no: int, n: int) -> None:
         world.content.pop(message_id, None)  # an edit of a statement part rightly replaces it
         expects_answer = False  # an edit outside the statement changes nothing and needs no reply
     elif action == "file":
-        if customer.language_code != "en" or world.draft_step(customer) not in (None, Step.SUBMITTED.value, Step.CANCELLED.value) \
+        # The scripted filing speaks English; a customer may have switched language with /language.
+        if world.locale(customer) != "en" or world.draft_step(customer) not in (None, Step.SUBMITTED.value, Step.CANCELLED.value) \
                 or world.open_cases(customer) >= 3:
             return
         talk = Conversation(server, customer)
@@ -163,18 +169,26 @@ async def staff_step(world: World, who: int, action_no: int, n: int) -> None:
     assert await world.settle(update) != "error", (action, update)
 
 
+# Case numbers already seen confirmed, per database: the check stays cheap as cases pile up.
+CONFIRMED: dict[str, set[str]] = {}
+
+
 def check_invariants(world: World) -> None:
-    # "Not modified" answers to card edits are expected and handled; anything else is a fault.
-    refused = [f"{c.method}: {c.outcome}" for c in world.server.calls if c.outcome not in ("ok", "pending") and "not modified" not in c.outcome]
+    # "Not modified" answers (a card or topic name already as wanted) are handled; anything else is a fault.
+    refused = [f"{c.method}: {c.outcome}" for c in world.server.calls
+               if c.outcome not in ("ok", "pending") and not any(s in c.outcome.lower() for s in ("not modified", "not_modified"))]
     assert not refused, refused
     assert not [r for r in world.desk.bot.log_records() if r.get("level") == "ERROR"], "errors logged"
     steps = {s.value for s in Step}
     assert all(state in steps for (state,) in world.db("SELECT state FROM intake_drafts"))
     stages, severities = {s.value for s in Stage}, {s.value for s in Severity}
+    confirmed = CONFIRMED.setdefault(world.desk.database_url, set())
     for stage, severity, tier, number, customer_id in world.db("SELECT stage, severity, tier, number, customer_id FROM cases"):
         assert stage in stages and severity in severities and 1 <= tier <= 3
-        # Every case was confirmed to its customer, with its number.
-        assert any(number in (m.get("text") or "") for m in world.server.bot_messages(customer_id)), number
+        # Every case was confirmed to its customer, with its number (checked once per case).
+        if number not in confirmed:
+            assert any(number in (m.get("text") or "") for m in world.server.bot_messages(customer_id)), number
+            confirmed.add(number)
     assert all(s in ("pending", "done", "cancelled") for (s,) in world.db("SELECT status FROM deadlines"))
     stored: set[str] = set()
     for (raw,) in world.db("SELECT data FROM intake_drafts") + world.db("SELECT detail FROM case_events"):
@@ -200,7 +214,14 @@ def strings_in(value: Any) -> set[str]:
 STEPS = st.lists(st.tuples(st.booleans(), st.integers(0, 2), st.integers(0, 20), st.integers(0, 10_000)), min_size=20, max_size=50)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# The bot's state carries over from example to example, so a failing example cannot be
+# replayed faithfully: no shrinking and no example database; a fixed sequence of examples
+# (derandomize) keeps every run the same, KESU_EXPLORE=1 draws new ones.
+@settings(
+    max_examples=20, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
+    derandomize=os.environ.get("KESU_EXPLORE") != "1",
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(steps=STEPS)
 async def test_random_conversations_keep_every_invariant(staffed: Staffed, steps: list[tuple[bool, int, int, int]]) -> None:
     # One bot process serves every example; each example brings its own customers.

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from tests.e2e.conversation import Conversation, button_texts
-from tests.e2e.staffed import Staffed, case_row, file_complaint, filed_case, staff_post
+from tests.e2e.staffed import Staffed, case_row, file_complaint, filed_case, staff_post, wait_linked
 
 pytestmark = pytest.mark.e2e
 
@@ -205,6 +205,7 @@ async def test_staff_commands_prompts_and_history(staffed: Staffed) -> None:
     prompt = desk.group_messages()[-1]
     assert prompt["text"] == f"❓ 请回复这条消息，写下要问 {number} 客户的问题。"
     assert prompt["_reply_markup"] == {"force_reply": True}
+    await wait_linked(desk, prompt)
     desk.agent2.send_text_in(group, "When did you receive the parcel?", reply_to_message_id=prompt["message_id"], **({"message_thread_id": case["thread_id"]} if group.forum else {}))
     [question] = await talk._replies(1, 15)
     assert question["text"].startswith(f"❓ {number} · we need a little more information") and "When did you receive the parcel?" in question["text"]

@@ -4,8 +4,8 @@ saying what comes next, and a supervisor terminating a case."""
 from __future__ import annotations
 
 from tests.e2e.conversation import button_texts
-from tests.e2e.staffed import Staffed, case_row, filed_case
-from tests.e2e.test_deadlines import deadlines, move_clock_past, timed  # noqa: F401 (fixture)
+from tests.e2e.staffed import Staffed, case_row, filed_case, wait_linked
+from tests.e2e.test_deadlines import deadlines, move_clock_past
 from tests.e2e.test_full_lifecycle import fill_resolution_record, group_message
 from tests.e2e.test_lifecycle import answer_prompt, press_in_group
 
@@ -21,7 +21,7 @@ async def resolved_case(desk: Staffed):
     return customer, talk, number, card, case, rate
 
 
-async def test_a_low_rating_asks_why_and_can_reopen_the_case(timed) -> None:  # noqa: F811
+async def test_a_low_rating_asks_why_and_can_reopen_the_case(timed) -> None:
     desk, _clock = timed
     server = desk.server
     customer, talk, number, card, case, rate = await resolved_case(desk)
@@ -57,7 +57,7 @@ async def test_a_low_rating_asks_why_and_can_reopen_the_case(timed) -> None:  # 
     assert "you rated how we handled it" in status["text"] and "the complaint was reopened at your request" in status["text"]
 
 
-async def test_the_record_checks_the_cost_and_the_follow_up_can_reopen(timed) -> None:  # noqa: F811
+async def test_the_record_checks_the_cost_and_the_follow_up_can_reopen(timed) -> None:
     desk, clock_file = timed
     server = desk.server
     customer, talk, number, card, case, rate = await resolved_case(desk)
@@ -67,10 +67,12 @@ async def test_the_record_checks_the_cost_and_the_follow_up_can_reopen(timed) ->
     for step, text in (("（3/6）", "物流公司摔坏"), ("（4/6）", "退款")):
         await server.wait_for(lambda step=step: group_message(desk, f"📝 {number} 处理记录。{step}") is not None)
         prompt = group_message(desk, f"📝 {number} 处理记录。{step}")
+        await wait_linked(desk, prompt)
         desk.agent.send_text_in(desk.group, text, reply_to_message_id=prompt["message_id"], message_thread_id=case["thread_id"])
     await server.wait_for(lambda: group_message(desk, f"📝 {number} 处理记录。（5/6）") is not None)
     cost_prompt = group_message(desk, f"📝 {number} 处理记录。（5/6）")
     before = len(desk.group_messages())
+    await wait_linked(desk, cost_prompt)
     desk.agent.send_text_in(desk.group, "about two hundred", reply_to_message_id=cost_prompt["message_id"], message_thread_id=case["thread_id"])
     await server.wait_for(lambda: len([m for m in desk.group_messages()[before:] if (m.get("text") or "").startswith(f"📝 {number} 处理记录。（5/6）")]) == 1)
     assert any((m.get("text") or "").startswith("无法识别“about two hundred”这个金额") for m in desk.group_messages()[before:])
@@ -79,9 +81,11 @@ async def test_the_record_checks_the_cost_and_the_follow_up_can_reopen(timed) ->
     desk.agent.send_text_in(desk.group, "/record", message_thread_id=case["thread_id"])
     await server.wait_for(lambda: any((m.get("text") or "").startswith(f"📝 {number} 处理记录。（5/6）") for m in desk.group_messages()[before:]))
     again = group_message(desk, f"📝 {number} 处理记录。（5/6）")
+    await wait_linked(desk, again)
     desk.agent.send_text_in(desk.group, "199", reply_to_message_id=again["message_id"], message_thread_id=case["thread_id"])
     await server.wait_for(lambda: group_message(desk, f"📝 {number} 处理记录。（6/6）") is not None)
     last = group_message(desk, f"📝 {number} 处理记录。（6/6）")
+    await wait_linked(desk, last)
     desk.agent.send_text_in(desk.group, "与物流公司约定赔付", reply_to_message_id=last["message_id"], message_thread_id=case["thread_id"])
     [planned] = await talk._replies(1, 15)
     assert planned["text"].startswith(f"Complaint {number} is resolved, and we have recorded what we will change")
@@ -105,7 +109,7 @@ async def test_the_record_checks_the_cost_and_the_follow_up_can_reopen(timed) ->
     assert not [r for r in deadlines(desk, case["id"]) if r["status"] == "pending" and r["kind"] == "close_unanswered"]
 
 
-async def test_an_unanswered_follow_up_closes_the_case(timed) -> None:  # noqa: F811
+async def test_an_unanswered_follow_up_closes_the_case(timed) -> None:
     desk, clock_file = timed
     server = desk.server
     customer, talk, number, card, case, rate = await resolved_case(desk)
@@ -126,7 +130,7 @@ async def test_an_unanswered_follow_up_closes_the_case(timed) -> None:  # noqa: 
     await server.wait_for(lambda: desk.group.topics[0].closed)
 
 
-async def test_only_a_supervisor_terminates_a_case_with_a_reason(timed) -> None:  # noqa: F811
+async def test_only_a_supervisor_terminates_a_case_with_a_reason(timed) -> None:
     desk, _clock = timed
     server = desk.server
     customer, talk, number, card = await filed_case(desk)
@@ -140,6 +144,7 @@ async def test_only_a_supervisor_terminates_a_case_with_a_reason(timed) -> None:
     await server.wait_for(lambda: any(m.get("_reply_markup") == {"force_reply": True} for m in desk.group_messages()[before:]))
     prompt = next(m for m in desk.group_messages()[before:] if m.get("_reply_markup") == {"force_reply": True})
     assert prompt["text"].startswith(f"⏹ 请回复这条消息，写下终止处理 {number} 的原因")
+    await wait_linked(desk, prompt)
     desk.supervisor.send_text_in(desk.group, "经核实订单不存在，无法联系客户。", reply_to_message_id=prompt["message_id"], message_thread_id=case["thread_id"])
     [terminated] = await talk._replies(1, 15)
     assert terminated["text"].startswith(f"We have stopped handling complaint {number}.\nReason: 经核实订单不存在")
