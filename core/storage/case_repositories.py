@@ -120,10 +120,12 @@ class CaseRepository:
         return (await self._session.execute(query)).scalars().all()
 
     async def find(self, text: str, limit: int = 20) -> Sequence[Case]:
-        pattern = f"%{text.lower()}%"
+        # The words are matched as typed: % and _ are not wildcards here.
+        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         query = (
             select(Case)
-            .where(or_(func.lower(Case.number).like(pattern), func.lower(Case.statement).like(pattern)))
+            .where(or_(func.lower(Case.number).like(pattern, escape="\\"), func.lower(Case.statement).like(pattern, escape="\\")))
             .order_by(Case.id.desc())
             .limit(limit)
         )

@@ -162,3 +162,22 @@ async def test_finished_outbox_rows_are_pruned_by_age_and_pending_ones_kept(uow_
         assert head is not None and head.id == old_pending.id
         assert {r.id for r in await uow.outbox.pending_for_chat(9, 10)} | {fresh_sent.id} == kept
         assert await uow.outbox.get(fresh_sent.id) is not None and await uow.outbox.get(old_sent.id) is None
+
+
+async def test_find_takes_percent_and_underscore_as_typed(uow_factory, clock) -> None:
+    from core.storage.models import Case
+
+    statements = ["50% off was promised", "500 off was promised", "order a_b lost", "order axb lost", "back\\slash"]
+    async with uow_factory() as uow:
+        for n, statement in enumerate(statements, start=1):
+            await uow.cases.add(
+                Case(number=f"KS-20261125-{n:04d}", customer_id=1, category="other", statement=statement, reference_values={},
+                     contact_phone=None, resolution="refund", resolution_note=None, locale="en", channel="telegram",
+                     stage="received", severity="general", tier=1, reopen_count=0, appealed=False, created_at=clock.now(), updated_at=clock.now())
+            )
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert [c.statement for c in await uow.cases.find("50%")] == ["50% off was promised"]
+        assert [c.statement for c in await uow.cases.find("A_B")] == ["order a_b lost"]
+        assert [c.statement for c in await uow.cases.find("k\\s")] == ["back\\slash"]
+        assert len(await uow.cases.find("promised")) == 2
