@@ -129,12 +129,7 @@ class PersonalData:
         # Sent messages keep their rendered parameters (customer text among them) in the
         # outbox; rows still pending go out and are pruned with the rest (housekeeping).
         await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == user_id, OutboxMessage.status != "pending"))
-        if case_ids:
-            sent_about_cases = select(OutboxMessage).where(OutboxMessage.status != "pending")
-            for row in (await session.execute(sent_about_cases)).scalars():
-                payload = row.payload or {}
-                if ((payload.get("route") or {}).get("case_id") or payload.get("case_id")) in case_ids:
-                    await session.delete(row)
+        await self.uow.outbox.delete_finished_about_cases(case_ids)
         await session.execute(delete(PendingRelay).where(PendingRelay.user_id == user_id))
         await session.execute(delete(IntakeDraft).where(IntakeDraft.user_id == user_id))
         # The users row goes; the confirmation below still reaches the chat by its id.

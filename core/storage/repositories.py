@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.intents import Intent, encode_intent
@@ -112,6 +112,18 @@ class OutboxRepository:
         result = await self._session.execute(
             delete(OutboxMessage).where(OutboxMessage.status != "pending", OutboxMessage.finished_at < cutoff)
         )
+        return result.rowcount or 0
+
+    async def delete_finished_about_cases(self, case_ids: Sequence[int]) -> int:
+        """Sent or failed rows that name one of the cases (a message routed to its thread, or
+        an edit of its card or topic): their rendered parameters may quote the customer."""
+        if not case_ids:
+            return 0
+        about = or_(
+            OutboxMessage.payload[("route", "case_id")].as_integer().in_(case_ids),
+            OutboxMessage.payload["case_id"].as_integer().in_(case_ids),
+        )
+        result = await self._session.execute(delete(OutboxMessage).where(OutboxMessage.status != "pending", about))
         return result.rowcount or 0
 
     async def finish(self, row_id: int, status: str, at: datetime, error: str | None = None) -> None:

@@ -72,40 +72,53 @@ async def running(desk: Staffed) -> AsyncIterator[Staffed]:
         await desk.bot.stop_async()
 
 
-async def file_complaint(talk: Conversation, statement: str, category: str = "Product quality", photos: int = 0) -> str:
-    """Files a case as an English-speaking customer would, quickly; returns the case number."""
-    first = await talk.send("/new", replies=2)
+async def file_complaint(
+    talk: Conversation, statement: str, category: str = "Product quality", photos: int = 0, timeout: float = 15.0
+) -> str:
+    """Files a case as an English-speaking customer would, quickly; returns the case number.
+    `timeout` bounds each step."""
+    first = await talk.send("/new", replies=2, timeout=timeout)
     category_prompt = first[-1]
-    await talk.press(category_prompt, category)
-    [progress] = await talk.send(statement)
+    await talk.press(category_prompt, category, timeout=timeout)
+    [progress] = await talk.send(statement, timeout=timeout)
     for n in range(photos):
-        [progress] = await talk.act(lambda n=n: talk.user.send_photo(caption=f"evidence {n}"))
-    await talk.press(progress, "Done" if talk.user.language_code == "en" else "完成")
-    await talk.send("skip")
-    _saved, summary = await talk.send("skip", replies=2)
-    [resolution] = await talk.send("confirm")
-    [note] = await talk.send("refund")
-    [submitted] = await talk.send("submit")
+        [progress] = await talk.act(lambda n=n: talk.user.send_photo(caption=f"evidence {n}"), timeout=timeout)
+    await talk.press(progress, "Done" if talk.user.language_code == "en" else "完成", timeout=timeout)
+    await talk.send("skip", timeout=timeout)
+    _saved, summary = await talk.send("skip", replies=2, timeout=timeout)
+    [resolution] = await talk.send("confirm", timeout=timeout)
+    [note] = await talk.send("refund", timeout=timeout)
+    [submitted] = await talk.send("submit", timeout=timeout)
     number = submitted["text"].split("filed as ")[1].split(".")[0] if "filed as" in submitted["text"] else submitted["text"].split("编号为 ")[1].split("。")[0]
     return number
 
 
-def case_row(desk: Staffed, number: str) -> dict:
-    path = desk.database_url.split("///", 1)[1]
-    with sqlite3.connect(path) as connection:
+def database_path(desk: Staffed) -> str:
+    return desk.database_url.split("///", 1)[1]
+
+
+def query(desk: Staffed, sql: str, *args: object) -> list[tuple]:
+    """Rows from the desk's database as the bot left them (waits out another writer's lock)."""
+    with sqlite3.connect(database_path(desk), timeout=30) as connection:
+        return connection.execute(sql, args).fetchall()
+
+
+def query_dicts(desk: Staffed, sql: str, *args: object) -> list[dict[str, Any]]:
+    with sqlite3.connect(database_path(desk), timeout=30) as connection:
         connection.row_factory = sqlite3.Row
-        return dict(connection.execute("SELECT * FROM cases WHERE number = ?", (number,)).fetchone())
+        return [dict(row) for row in connection.execute(sql, args)]
+
+
+def case_row(desk: Staffed, number: str) -> dict:
+    [case] = query_dicts(desk, "SELECT * FROM cases WHERE number = ?", number)
+    return case
 
 
 async def wait_linked(desk: Staffed, message: dict) -> None:
     """Until the bot has recorded its group message as part of a case. A person replies
     seconds after a prompt appears; a test replies at once, so it waits for this first."""
-    path = desk.database_url.split("///", 1)[1]
-
     def linked() -> bool:
-        with sqlite3.connect(path) as connection:
-            query = "SELECT 1 FROM case_links WHERE chat_id = ? AND message_id = ?"
-            return connection.execute(query, (desk.group_id, message["message_id"])).fetchone() is not None
+        return bool(query(desk, "SELECT 1 FROM case_links WHERE chat_id = ? AND message_id = ?", desk.group_id, message["message_id"]))
 
     await desk.server.wait_for(linked, timeout=15)
 

@@ -10,14 +10,13 @@ customer and the other group on commands.
 """
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
 from tests.e2e.harness import wait_outbox_settled
-from tests.e2e.staffed import Staffed, case_row, filed_case
+from tests.e2e.staffed import Staffed, case_row, filed_case, query
 
 pytestmark = pytest.mark.parametrize("staffed", [True], ids=["forum"], indirect=True)
 
@@ -111,8 +110,7 @@ async def test_every_staff_action_by_everyone(staffed: Staffed) -> None:
     stored = case_row(desk, number)
     assert stored["owner_id"] in {desk.agent.id, desk.agent2.id}
     notes = [o for o in outcomes if o[1].startswith("/note") and not o[2] and "@" not in o[0]]
-    with sqlite3.connect(desk.database_url.split("///", 1)[1]) as connection:
-        recorded_notes = connection.execute("SELECT count(*) FROM case_events WHERE action = 'note'").fetchone()[0]
+    [(recorded_notes,)] = query(desk, "SELECT count(*) FROM case_events WHERE action = 'note'")
     assert recorded_notes == len(notes) == 3  # agent, supervisor, director
     # Every refusal in the log names who tried what, and with which role.
     for record in (r for r in desk.bot.log_records() if r.get("msg") == "staff action refused"):

@@ -3,11 +3,10 @@ messages reaching Telegram, and a second process acting on the same deadline row
 from __future__ import annotations
 
 import shutil
-import sqlite3
 
 from tests.e2e.conversation import Conversation
 from tests.e2e.harness import BotProcess, wait_outbox_settled
-from tests.e2e.staffed import Staffed, case_row, file_complaint
+from tests.e2e.staffed import Staffed, case_row, file_complaint, query
 from tests.e2e.test_deadlines import deadlines, move_clock_past
 
 
@@ -16,8 +15,7 @@ def sends(desk: Staffed) -> int:
 
 
 def events(desk: Staffed, case_id: int, action: str) -> int:
-    with sqlite3.connect(desk.database_url.split("///", 1)[1]) as connection:
-        return connection.execute("SELECT count(*) FROM case_events WHERE case_id = ? AND action = ?", (case_id, action)).fetchone()[0]
+    return query(desk, "SELECT count(*) FROM case_events WHERE case_id = ? AND action = ?", case_id, action)[0][0]
 
 
 def texts_starting(messages: list[dict], prefix: str) -> int:

@@ -1,18 +1,15 @@
 """Stage deadlines through the real process, its clock moved by the test (no sleeping)."""
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
 from tests.e2e.harness import wait_outbox_settled
-from tests.e2e.staffed import Staffed, case_row, filed_case
+from tests.e2e.staffed import Staffed, case_row, filed_case, query_dicts
 
 
 def deadlines(desk: Staffed, case_id: int) -> list[dict]:
-    with sqlite3.connect(desk.database_url.split("///", 1)[1]) as connection:
-        connection.row_factory = sqlite3.Row
-        return [dict(r) for r in connection.execute("SELECT * FROM deadlines WHERE case_id = ? ORDER BY id", (case_id,))]
+    return query_dicts(desk, "SELECT * FROM deadlines WHERE case_id = ? ORDER BY id", case_id)
 
 
 def move_clock_past(clock_file: Path, moment: str) -> None:

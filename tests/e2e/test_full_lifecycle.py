@@ -5,14 +5,13 @@ followed up, closed. The customer's transcript must tell that story, once, in th
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 
 import opencc
 import pytest
 
 from tests.e2e.conversation import Conversation
-from tests.e2e.staffed import Staffed, case_row, wait_linked
+from tests.e2e.staffed import Staffed, case_row, query, wait_linked
 from tests.e2e.test_deadlines import deadlines, move_clock_past
 from tests.e2e.test_lifecycle import answer_prompt, press_in_group
 
@@ -213,9 +212,8 @@ async def test_a_case_from_filing_to_closing(timed, script: Script) -> None:
     assert case_row(desk, number)["stage"] == "closed"
     await server.wait_for(lambda: desk.group.topics[0].closed)
 
-    with sqlite3.connect(desk.database_url.split("///", 1)[1]) as connection:
-        rating = connection.execute("SELECT stars, aspects, comment FROM case_ratings").fetchone()
-        record = connection.execute("SELECT responsible_party, responsibility_kind, cost_cents, improvement FROM resolution_records").fetchone()
+    [rating] = query(desk, "SELECT stars, aspects, comment FROM case_ratings")
+    [record] = query(desk, "SELECT responsible_party, responsibility_kind, cost_cents, improvement FROM resolution_records")
     assert rating == (5, '{"quality": 4}', script.comment)
     assert record == ("department", "direct", 129950, "易碎品改用双层包装")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -23,7 +22,7 @@ import pytest
 
 from tests.e2e.conversation import Conversation
 from tests.e2e.harness import wait_outbox_settled
-from tests.e2e.staffed import Staffed, case_row, file_complaint, filed_case, running, setup_staffed, staff_post
+from tests.e2e.staffed import Staffed, case_row, file_complaint, filed_case, query_dicts, running, setup_staffed, staff_post
 from tests.e2e.test_lifecycle import press_in_group
 
 pytestmark = pytest.mark.e2e
@@ -204,19 +203,13 @@ async def group_message(desk: Staffed, after: int, predicate) -> dict[str, Any]:
 
 # --- what is stored -----------------------------------------------------------------------
 
-def rows(desk: Staffed, sql: str, *args: Any) -> list[dict[str, Any]]:
-    with sqlite3.connect(desk.database_url.split("///", 1)[1]) as connection:
-        connection.row_factory = sqlite3.Row
-        return [dict(r) for r in connection.execute(sql, args)]
-
-
 def event_details(desk: Staffed, case_id: int, action: str) -> list[dict[str, Any]]:
-    found = rows(desk, "SELECT detail FROM case_events WHERE case_id = ? AND action = ? ORDER BY id", case_id, action)
+    found = query_dicts(desk, "SELECT detail FROM case_events WHERE case_id = ? AND action = ? ORDER BY id", case_id, action)
     return [json.loads(r["detail"]) for r in found]
 
 
 def first_name(desk: Staffed, user_id: int) -> str:
-    return rows(desk, "SELECT first_name FROM users WHERE id = ?", user_id)[0]["first_name"]
+    return query_dicts(desk, "SELECT first_name FROM users WHERE id = ?", user_id)[0]["first_name"]
 
 
 async def assert_nothing_refused(desk: Staffed) -> None:
@@ -229,7 +222,7 @@ async def assert_nothing_refused(desk: Staffed) -> None:
         if c.method != "getUpdates" and c.outcome != "ok" and "message is not modified" not in c.outcome
     ]
     assert not refused, refused
-    assert not rows(desk, "SELECT method, last_error FROM outbox WHERE status = 'failed'")
+    assert not query_dicts(desk, "SELECT method, last_error FROM outbox WHERE status = 'failed'")
     errors = [r for r in desk.bot.log_records() if r.get("level") in ("ERROR", "CRITICAL")]
     assert not errors, errors
 
@@ -260,11 +253,11 @@ async def test_intake_fields_are_stored_and_shown_as_written(desk: Staffed) -> N
     # Reference fields: too long is refused (and nothing kept), the rest kept as written.
     [refused] = await talk.send(LONG)
     assert "R0" in refused["text"]
-    draft = json.loads(rows(desk, "SELECT data FROM intake_drafts WHERE user_id = ?", customer.id)[0]["data"])
+    draft = json.loads(query_dicts(desk, "SELECT data FROM intake_drafts WHERE user_id = ?", customer.id)[0]["data"])
     assert draft["references"] == {}
     for i, text in enumerate(SHORT):
         [reply] = await talk.send(text)
-        draft = json.loads(rows(desk, "SELECT data FROM intake_drafts WHERE user_id = ?", customer.id)[0]["data"])
+        draft = json.loads(query_dicts(desk, "SELECT data FROM intake_drafts WHERE user_id = ?", customer.id)[0]["data"])
         assert draft["references"][f"r{i}"] == text
         if i + 1 < len(SHORT):
             assert reply["text"].startswith(f"Please send reference {i + 1}.")
@@ -282,7 +275,7 @@ async def test_intake_fields_are_stored_and_shown_as_written(desk: Staffed) -> N
         echo = await customer_got(desk, talk, text)
         assert "reply_markup" in echo[-1]  # submit / change, under the last part
         assert_shows(echo, text)
-        draft = json.loads(rows(desk, "SELECT data FROM intake_drafts WHERE user_id = ?", customer.id)[0]["data"])
+        draft = json.loads(query_dicts(desk, "SELECT data FROM intake_drafts WHERE user_id = ?", customer.id)[0]["data"])
         assert draft["resolution_note"] == text
     [submitted] = await talk.send("submit")
     number = NUMBER.search(submitted["text"]).group(0)
@@ -313,7 +306,7 @@ async def test_intake_fields_are_stored_and_shown_as_written(desk: Staffed) -> N
     assert case["statement"] == "\n".join(t for _, t in HOSTILE)
     assert json.loads(case["reference_values"]) == {f"r{i}": text for i, text in enumerate(SHORT)}
     assert (case["resolution"], case["resolution_note"]) == ("other", LONG)
-    stored = rows(desk, "SELECT caption FROM case_evidence WHERE case_id = ? ORDER BY id", case["id"])
+    stored = query_dicts(desk, "SELECT caption FROM case_evidence WHERE case_id = ? ORDER BY id", case["id"])
     assert [r["caption"] for r in stored] == captions
     assert first_name(desk, customer.id) == CUSTOMER_NAME
     await assert_nothing_refused(desk)
@@ -548,7 +541,7 @@ async def test_prompt_answers_ratings_and_records_round_by_round(desk: Staffed) 
             desk.agent.send_text_in(group, "a fake cause", reply_to_message_id=posted["message"]["message_id"], **thread)
             got = await customer_got(desk, talk, "a fake cause")
             assert [shown(m) for m in got] == [f"💬 {number} · from our team:\n{look_alike}", f"💬 {number} · from our team:\na fake cause"]
-            assert rows(desk, "SELECT root_cause FROM resolution_records WHERE case_id = ?", case["id"]) == [{"root_cause": None}]
+            assert query_dicts(desk, "SELECT root_cause FROM resolution_records WHERE case_id = ?", case["id"]) == [{"root_cause": None}]
         for step, answer in (("（3/6）", text), ("（4/6）", text), ("（5/6）", text), ("（5/6）", "0"), ("（6/6）", text)):
             at, prompt = await next_group_message(desk, at, f"📝 {number} 处理记录。{step}")
             await reply_to_prompt(desk, desk.agent, prompt, answer, case)
@@ -599,9 +592,9 @@ async def test_prompt_answers_ratings_and_records_round_by_round(desk: Staffed) 
     assert [d["text"] for d in event_details(desk, case_id, "rating_comment")] == texts
     assert [d["text"] for d in event_details(desk, case_id, "rejected")] == [joined]
     assert [d["text"] for d in event_details(desk, case_id, "terminated")] == [LONG]
-    ratings = rows(desk, "SELECT round, stars, comment FROM case_ratings WHERE case_id = ? ORDER BY round", case_id)
+    ratings = query_dicts(desk, "SELECT round, stars, comment FROM case_ratings WHERE case_id = ? ORDER BY round", case_id)
     assert ratings == [{"round": 2 * i + 1, "stars": 2, "comment": t} for i, t in enumerate(texts)]
-    records = rows(desk, "SELECT root_cause, remedy, cost_cents, improvement FROM resolution_records WHERE case_id = ? ORDER BY round", case_id)
+    records = query_dicts(desk, "SELECT root_cause, remedy, cost_cents, improvement FROM resolution_records WHERE case_id = ? ORDER BY round", case_id)
     assert records == [{"root_cause": t, "remedy": t, "cost_cents": 0, "improvement": t} for t in texts]
     assert sum(shown(m) == "✅ 客户接受了解决方案。" for m in desk.group_messages()) == len(texts)
     await assert_nothing_refused(desk)

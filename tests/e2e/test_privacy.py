@@ -4,7 +4,6 @@ supervisor reveals it, and the confidential mode's pseudonyms."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -12,13 +11,8 @@ import pytest
 
 from tests.e2e.conversation import Conversation
 from tests.e2e.harness import wait_outbox_settled
-from tests.e2e.staffed import Staffed, case_row, filed_case, running, setup_staffed, staff_post
+from tests.e2e.staffed import Staffed, case_row, filed_case, query, running, setup_staffed, staff_post
 from tests.e2e.test_lifecycle import press_in_group
-
-def rows(desk: Staffed, query: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(desk.database_url.split("///", 1)[1]) as connection:
-        return connection.execute(query, args).fetchall()
-
 
 @pytest.mark.parametrize("staffed", [True], ids=["forum"], indirect=True)
 async def test_my_data_then_forget_after_the_case_is_closed(staffed: Staffed) -> None:
@@ -27,7 +21,7 @@ async def test_my_data_then_forget_after_the_case_is_closed(staffed: Staffed) ->
     case = case_row(desk, number)
     staff_post(desk, desk.agent, "#note customer sounds upset, call back later", case, card)
     await talk.send("Also, the plug melted.")
-    await server.wait_for(lambda: rows(desk, "SELECT count(*) FROM case_events WHERE action = 'note'")[0][0] == 1)
+    await server.wait_for(lambda: query(desk, "SELECT count(*) FROM case_events WHERE action = 'note'")[0][0] == 1)
 
     [export] = await talk.send("/mydata")
     assert export["caption"] == "Here is everything we hold about you and your complaints, as a JSON file."
@@ -52,15 +46,15 @@ async def test_my_data_then_forget_after_the_case_is_closed(staffed: Staffed) ->
     [done] = await talk.press(confirm, "erase my data")
     assert done["text"] == "Done: your personal data has been erased. If you write to us again, we will start afresh."
 
-    assert rows(desk, "SELECT count(*) FROM users WHERE id = ?", customer.id) == [(0,)]
-    [(customer_id, statement, phone, stage, category)] = rows(
+    assert query(desk, "SELECT count(*) FROM users WHERE id = ?", customer.id) == [(0,)]
+    [(customer_id, statement, phone, stage, category)] = query(
         desk, "SELECT customer_id, statement, contact_phone, stage, category FROM cases WHERE number = ?", number
     )
     assert customer_id < 0 and statement == "" and phone is None and (stage, category) == ("withdrawn", "product_quality")
-    texts = [json.loads(d).get("text") for (d,) in rows(desk, "SELECT detail FROM case_events WHERE case_id = ?", case["id"])]
+    texts = [json.loads(d).get("text") for (d,) in query(desk, "SELECT detail FROM case_events WHERE case_id = ?", case["id"])]
     # Every free text about the case goes, staff notes included: they are about this person too.
     assert texts and all(text in (None, "") for text in texts)
-    leftover = rows(desk, "SELECT chat_id, method, status, payload FROM outbox WHERE payload LIKE '%plug melted%' OR payload LIKE '%Wang Lei%'")
+    leftover = query(desk, "SELECT chat_id, method, status, payload FROM outbox WHERE payload LIKE '%plug melted%' OR payload LIKE '%Wang Lei%'")
     assert leftover == [], leftover
     # Staff still see the case, under a pseudonym.
     before = len(desk.group_messages())
@@ -108,4 +102,4 @@ async def test_confidential_mode_and_the_masked_contact(confidential: Staffed) -
     assert server.callback_answers[-1]["text"] == "已拒绝：此操作需要主管或总监权限。"
     await press_in_group(desk, desk.supervisor, card, "联系方式")
     assert phone in server.callback_answers[-1]["text"]
-    assert rows(desk, "SELECT count(*) FROM case_events WHERE action = 'contact_revealed'") == [(1,)]
+    assert query(desk, "SELECT count(*) FROM case_events WHERE action = 'contact_revealed'") == [(1,)]

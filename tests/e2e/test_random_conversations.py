@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import uuid
 from typing import Any
 
@@ -25,7 +24,7 @@ from core.domain.intake import Step
 from core.domain.lifecycle import Severity, Stage
 from tests.e2e.harness import wait_outbox_settled
 from tests.e2e.conversation import Conversation
-from tests.e2e.staffed import Staffed, file_complaint
+from tests.e2e.staffed import Staffed, file_complaint, query
 
 pytestmark = pytest.mark.parametrize("staffed", [True], ids=["forum"], indirect=True)
 
@@ -51,9 +50,8 @@ class World:
         self.content: dict[int, tuple[Any, str]] = {}
         self.last_text: dict[int, int] = {}
 
-    def db(self, query: str, *args: object) -> list[tuple]:
-        with sqlite3.connect(self.desk.database_url.split("///", 1)[1]) as connection:
-            return connection.execute(query, args).fetchall()
+    def db(self, sql: str, *args: object) -> list[tuple]:
+        return query(self.desk, sql, *args)
 
     def draft_step(self, customer) -> str | None:
         rows = self.db("SELECT state FROM intake_drafts WHERE user_id = ?", customer.id)

@@ -1,12 +1,11 @@
 """Routing to staff through the real process: threads, relays both ways, who may act."""
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
 
 from tests.e2e.conversation import Conversation, button_texts
-from tests.e2e.staffed import Staffed, case_row, file_complaint, filed_case, staff_post, wait_linked
+from tests.e2e.staffed import Staffed, case_row, file_complaint, filed_case, query, staff_post, wait_linked
 
 pytestmark = pytest.mark.e2e
 
@@ -73,8 +72,7 @@ async def test_notes_stay_internal_and_blocked_customers_are_reported(staffed: S
     staff_post(desk, desk.agent, "A replacement is on its way.", case, card)
     [relayed] = await talk._replies(1, 15)
     assert relayed["text"].endswith("A replacement is on its way.")  # the notes did not go out
-    with sqlite3.connect(desk.database_url.split("///", 1)[1]) as connection:
-        notes = connection.execute("SELECT detail FROM case_events WHERE action = 'note' ORDER BY id").fetchall()
+    notes = query(desk, "SELECT detail FROM case_events WHERE action = 'note' ORDER BY id")
     assert len(notes) == 2 and "courier" in notes[1][0]
 
     # Staff media reaches the customer as a copy, caption converted with the rest.

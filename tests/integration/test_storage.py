@@ -164,6 +164,29 @@ async def test_finished_outbox_rows_are_pruned_by_age_and_pending_ones_kept(uow_
         assert await uow.outbox.get(fresh_sent.id) is not None and await uow.outbox.get(old_sent.id) is None
 
 
+async def test_erasure_deletes_finished_rows_about_the_cases_only(uow_factory, clock) -> None:
+    from core.intents import CaseRoute, EditCard
+
+    now = clock.now()
+    async with uow_factory() as uow:
+        relayed = uow.outbox.add(SendMessage(-100, "en", Phrase("help.text"), route=CaseRoute(7)), now)
+        card_edit = uow.outbox.add(EditCard(-100, "en", 7, Phrase("help.text")), now)
+        still_pending = uow.outbox.add(SendMessage(-100, "en", Phrase("help.text"), route=CaseRoute(7)), now)
+        other_case = uow.outbox.add(SendMessage(-100, "en", Phrase("help.text"), route=CaseRoute(8)), now)
+        unrouted = uow.outbox.add(SendMessage(-100, "en", Phrase("help.text")), now)
+        await uow.session.flush()
+        for row in (relayed, card_edit, other_case, unrouted):
+            await uow.outbox.finish(row.id, "sent", now)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.outbox.delete_finished_about_cases([7]) == 2
+        assert await uow.outbox.delete_finished_about_cases([]) == 0
+        await uow.commit()
+    async with uow_factory() as uow:
+        left = {row.id for row in [await uow.outbox.get(r.id) for r in (relayed, card_edit, still_pending, other_case, unrouted)] if row}
+    assert left == {still_pending.id, other_case.id, unrouted.id}
+
+
 async def test_find_takes_percent_and_underscore_as_typed(uow_factory, clock) -> None:
     from core.storage.models import Case
 
