@@ -79,9 +79,12 @@ async def unsupported_input(message: Message, uow: UnitOfWork, user: User, intak
     await Intake(uow, user, intake).unsupported()
 
 
-@router.edited_message(F.text)
-async def edited_text(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
-    await Intake(uow, user, intake).edited(message.message_id, message.text or "")
+@router.edited_message(F.text | F.caption)
+async def edited_message(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext, desk: StaffDesk) -> None:
+    # A part of the statement being written, else a message already passed on to a case.
+    if message.text is not None and await Intake(uow, user, intake).edited(message.message_id, message.text):
+        return
+    await routing.customer_edit(uow, desk, user, message.message_id, message.text or message.caption or "")
 
 
 @router.callback_query(F.data.startswith(CUSTOMER_CALLBACK_PREFIX + ":"))

@@ -108,6 +108,26 @@ async def _relay_to_case(
     uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.passed_on", number=case.number)))
 
 
+async def customer_edit(uow: UnitOfWork, desk: StaffDesk, customer: User, message_id: int, text: str) -> bool:
+    """A customer corrected a message already passed on (or held while they choose the
+    case): the correction follows it. False when the message never left the chat."""
+    held = await uow.cases.held_relay_of_message(customer.id, message_id)
+    if held is not None:
+        held.text = text  # the choice of case is still open; the new words go when it is made
+        return True
+    relayed = await uow.cases.relayed_from(customer.id, message_id)
+    case = await uow.cases.get(relayed.case_id) if relayed is not None else None
+    if case is None or case.stage in FINAL_STAGES:
+        return False
+    uow.cases.record_event(case.id, uow.clock.now(), f"customer:{customer.id}", "customer_message_edited", text=text, message_id=message_id)
+    if desk.chat_id is not None:
+        label = desk.customer_label(customer, customer.id)
+        words = Phrase("relay.edited_by_customer", customer=label, number=case.number, text=text, converted=_converted(desk, customer, text))
+        uow.emit(SendMessage(desk.chat_id, desk.locale, words, route=CaseRoute(case.id, "relay")))
+    uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.edit_passed_on", number=case.number)))
+    return True
+
+
 def _converted(desk: StaffDesk, customer: User, text: str) -> Lines:
     converted = for_reader(text, desk.locale)
     if not desk.staff.show_converted or converted == text:

@@ -28,6 +28,7 @@ EVENT_NAMES = {
     "note": Phrase("event.note"),
     "staff_reply": Phrase("event.staff_reply"),
     "customer_message": Phrase("event.customer_message"),
+    "customer_message_edited": Phrase("event.customer_message_edited"),
     "delivery_failed": Phrase("event.delivery_failed"),
     "assigned": Phrase("event.assigned"),
     "deadline_missed": Phrase("event.deadline_missed"),

@@ -12,6 +12,7 @@ from core.storage.uow import UnitOfWork
 EVENT_NAMES = {
     "filed": Phrase("history.filed"),
     "customer_message": Phrase("history.customer_message"),
+    "customer_message_edited": Phrase("history.customer_message_edited"),
     "claimed": Phrase("history.claimed"),
     "asked": Phrase("history.asked"),
     "staff_reply": Phrase("history.staff_reply"),

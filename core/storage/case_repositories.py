@@ -140,5 +140,23 @@ class CaseRepository:
     async def held_relay(self, relay_id: int) -> PendingRelay | None:
         return await self._session.get(PendingRelay, relay_id)
 
+    async def held_relay_of_message(self, user_id: int, message_id: int) -> PendingRelay | None:
+        query = select(PendingRelay).where(PendingRelay.user_id == user_id, PendingRelay.message_id == message_id)
+        return (await self._session.execute(query)).scalars().first()
+
+    async def relayed_from(self, customer_id: int, message_id: int) -> CaseEvent | None:
+        """The latest relay of one of the customer's messages to one of their cases."""
+        query = (
+            select(CaseEvent)
+            .where(
+                CaseEvent.case_id.in_(select(Case.id).where(Case.customer_id == customer_id)),
+                CaseEvent.action == "customer_message",
+                CaseEvent.detail["message_id"].as_integer() == message_id,
+            )
+            .order_by(CaseEvent.id.desc())
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
     async def release_relay(self, relay: PendingRelay) -> None:
         await self._session.delete(relay)

@@ -108,7 +108,7 @@ async def customer_step(world: World, who: int, action_no: int, n: int) -> None:
             return
         update = customer.edit_message(message_id, f"edited-{uuid.uuid4().hex[:6]}")
         world.content.pop(message_id, None)  # an edit of a statement part rightly replaces it
-        expects_answer = False  # an edit outside the statement changes nothing and needs no reply
+        expects_answer = False  # only a correction of a message passed on to a case is answered
     elif action == "file":
         # The scripted filing speaks English; a customer may have switched language with /language.
         if world.locale(customer) != "en" or world.draft_step(customer) not in (None, Step.SUBMITTED.value, Step.CANCELLED.value) \

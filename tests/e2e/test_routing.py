@@ -1,6 +1,7 @@
 """Routing to staff through the real process: threads, relays both ways, who may act."""
 from __future__ import annotations
 
+import json
 
 import pytest
 
@@ -47,6 +48,45 @@ async def test_a_filed_case_reaches_the_group_with_card_and_evidence_and_relays_
         assert forwarded["message_thread_id"] == case["thread_id"]
     else:
         assert forwarded["reply_to_message"]["message_id"] == card["message_id"]
+
+
+async def test_a_correction_follows_the_message_to_the_thread(staffed: Staffed) -> None:
+    server, desk = staffed.server, staffed
+    customer, talk, number, card = await filed_case(desk)
+    case = case_row(desk, number)
+    sent = customer.send_text("The box was crushed on the left side.")
+    [passed] = await talk._replies(1, 15)
+    assert passed["text"] == f"✓ Passed on to the team handling {number}."
+    await server.wait_for(lambda: (desk.group_messages()[-1].get("text") or "").endswith("left side."))
+    before = len(desk.group_messages())
+
+    [noted] = await talk.act(lambda: customer.edit_message(sent["message"]["message_id"], "The box was crushed on the right side."))
+    assert noted["text"] == f"✓ Your correction was passed on to the team handling {number}."
+    await server.wait_for(lambda: len(desk.group_messages()) > before)
+    correction = desk.group_messages()[-1]
+    assert correction["text"] == f"✏️ Cust · {number} 修改了一条留言：\nThe box was crushed on the right side."
+    if desk.group.forum:
+        assert correction["message_thread_id"] == case["thread_id"]
+    else:
+        assert correction["reply_to_message"]["message_id"] == card["message_id"]
+    [(detail,)] = query(desk, "SELECT detail FROM case_events WHERE action = 'customer_message_edited'")
+    assert json.loads(detail) == {"text": "The box was crushed on the right side.", "message_id": sent["message"]["message_id"]}
+
+
+async def test_a_correction_before_the_case_is_chosen_goes_with_the_message(staffed: Staffed) -> None:
+    server, desk = staffed.server, staffed
+    customer, talk, first, card = await filed_case(desk)
+    await file_complaint(talk, "The charger stopped working after two days.")
+    sent = customer.send_text("Order 5531 is the one with the kettle.")
+    [which] = await talk._replies(1, 15)
+    assert which["text"] == "You have more than one open complaint. Which one is this message about?"
+    customer.edit_message(sent["message"]["message_id"], "Order 5532 is the one with the kettle.")
+    [passed] = await talk.press(which, first)  # handled after the edit: one chat's updates keep their order
+    assert passed["text"] == f"✓ Passed on to the team handling {first}."
+    await server.wait_for(lambda: any("Order 553" in (m.get("text") or "") for m in desk.group_messages()))
+    assert [m["text"] for m in desk.group_messages() if "Order 553" in (m.get("text") or "")] == [
+        f"👤 Cust · {first}：\nOrder 5532 is the one with the kettle."
+    ]
 
 
 async def test_scripts_are_converted_both_ways(staffed: Staffed) -> None:

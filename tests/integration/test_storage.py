@@ -187,6 +187,30 @@ async def test_erasure_deletes_finished_rows_about_the_cases_only(uow_factory, c
     assert left == {still_pending.id, other_case.id, unrouted.id}
 
 
+async def test_a_relayed_message_is_found_by_its_customer_and_message_id(uow_factory, clock) -> None:
+    from core.storage.models import Case
+
+    def case(n: int, customer_id: int) -> Case:
+        return Case(number=f"KS-20261125-{n:04d}", customer_id=customer_id, category="other", statement="s", reference_values={},
+                    contact_phone=None, resolution="refund", resolution_note=None, locale="en", channel="telegram",
+                    stage="received", severity="general", tier=1, reopen_count=0, appealed=False, created_at=clock.now(), updated_at=clock.now())
+
+    async with uow_factory() as uow:
+        mine, other, someone_elses = case(1, 41), case(2, 41), case(3, 42)
+        for c in (mine, other, someone_elses):
+            await uow.cases.add(c)
+        await uow.session.flush()
+        uow.cases.record_event(mine.id, clock.now(), "customer:41", "customer_message", text="a", message_id=7)
+        uow.cases.record_event(other.id, clock.now(), "customer:41", "customer_message", text="b", message_id=8)
+        uow.cases.record_event(someone_elses.id, clock.now(), "customer:42", "customer_message", text="c", message_id=9)
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.cases.relayed_from(41, 8)
+        assert found is not None and found.case_id == other.id
+        assert await uow.cases.relayed_from(41, 9) is None  # another customer's message id
+        assert await uow.cases.relayed_from(41, 10) is None
+
+
 async def test_find_takes_percent_and_underscore_as_typed(uow_factory, clock) -> None:
     from core.storage.models import Case
 
