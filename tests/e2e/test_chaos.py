@@ -11,7 +11,7 @@ with the same request, and that, those copies aside, no request reached Telegram
 
 KESU_CHAOS_KILLS sets the number of kills (default 6; rounds of customers go on until
 then) and KESU_CHAOS_SEED the random choices; the counts are printed (`-s`). A long run:
-KESU_CHAOS_KILLS=40 python3 manage.py test tests/e2e/test_chaos.py -s --timeout 3000
+KESU_CHAOS_KILLS=40 python3 manage.py test tests/e2e/test_chaos.py -n 0 -s --timeout 3000
 """
 from __future__ import annotations
 
