@@ -10,13 +10,14 @@ from core.services.bans import BanList
 from core.services.case_card import STAFF_CALLBACK_PREFIX
 from core.services.staff_actions import Actor, StaffActions
 from core.services.staff_desk import StaffDesk
-from core.services.staff_messages import case_of_message, staff_message
+from core.services.staff_messages import case_of_message, staff_edit, staff_message
 from core.services.staff_queries import StaffQueries
 from core.storage.models import User
 from core.storage.uow import UnitOfWork
 
 router = Router(name="staff")
 router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+router.edited_message.filter(F.chat.type.in_({"group", "supergroup"}))
 router.callback_query.filter(F.message.chat.type.in_({"group", "supergroup"}))
 
 STAFF_COMMANDS = ("queue", "case", "mine", "assign", "find", "ban", "unban", "banned")
@@ -95,4 +96,17 @@ async def group_message(message: Message, uow: UnitOfWork, user: User, desk: Sta
         _thread(message),
         message.text or message.caption,
         has_media,
+    )
+
+
+@router.edited_message(F.from_user.is_bot.is_(False), F.text | F.caption)
+async def group_message_edited(message: Message, uow: UnitOfWork, user: User, desk: StaffDesk, staff_member: bool) -> None:
+    await staff_edit(
+        uow,
+        desk,
+        _actor(user, desk, message.chat.id, staff_member),
+        message.message_id,
+        _reply_to(message),
+        _thread(message),
+        message.text or message.caption or "",
     )

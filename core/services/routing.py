@@ -128,6 +128,15 @@ async def customer_edit(uow: UnitOfWork, desk: StaffDesk, customer: User, messag
     return True
 
 
+async def staff_correction(uow: UnitOfWork, desk: StaffDesk, staff: User, case: Case, message_id: int, text: str) -> None:
+    """Staff edited a reply the customer already has: the corrected words follow it."""
+    customer = await uow.users.get(case.customer_id)
+    locale = customer.locale if customer else case.locale
+    converted = for_reader(text, locale, desk.staff.traditional_standard)
+    uow.cases.record_event(case.id, uow.clock.now(), f"staff:{staff.id}", "staff_reply_edited", text=text, message_id=message_id)
+    uow.emit(SendMessage(case.customer_id, locale, Phrase("customer.staff_correction", number=case.number, text=converted)))
+
+
 def _converted(desk: StaffDesk, customer: User, text: str) -> Lines:
     converted = for_reader(text, desk.locale)
     if not desk.staff.show_converted or converted == text:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.services.case_stage import may
 from core.services.deadlines import advance
 from core.services.resolution_record import TEXT_FIELDS as RECORD_QUESTIONS, ResolutionRecordForm
-from core.services.routing import notice_in_thread, refresh_card, staff_reply
+from core.services.routing import notice_in_thread, refresh_card, staff_correction, staff_reply
 from core.services.staff_actions import PROMPTED_ACTIONS, Actor, StaffActions, refusal
 from core.services.staff_desk import StaffDesk
 from core.storage.case_repositories import FINAL_STAGES
@@ -76,6 +76,25 @@ async def staff_message(
         await refresh_card(uow, desk, case, stage_changed=True)
     await staff_reply(uow, desk, actor.user, case, message_id, text, has_media)
     return True
+
+
+async def staff_edit(
+    uow: UnitOfWork, desk: StaffDesk, actor: Actor, message_id: int, reply_to_id: int | None, thread_id: int | None, text: str
+) -> None:
+    """A staff member edited a message in the group. Only a reply already passed on to the
+    customer is followed by its correction; notes, prompt answers and staff talk stay as they were."""
+    if desk.chat_id is None or actor.chat_id != desk.chat_id:
+        return
+    case, _purpose = await case_of_message(uow, desk, reply_to_id, thread_id)
+    if case is None or await uow.cases.event_of_message(case.id, "staff_reply", message_id) is None:
+        return
+    reason = refusal(desk, actor, "reply")
+    if reason is not None:
+        notice_in_thread(uow, desk, case, reason)
+    elif case.stage in FINAL_STAGES:
+        notice_in_thread(uow, desk, case, Phrase("staff.case_closed", number=case.number))
+    else:
+        await staff_correction(uow, desk, actor.user, case, message_id, text)
 
 
 async def _record_answer(uow: UnitOfWork, desk: StaffDesk, actor: Actor, case: Case, question: str | None, body: str) -> None:

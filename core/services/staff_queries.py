@@ -27,6 +27,7 @@ EVENT_NAMES = {
     "rejected": Phrase("event.rejected"),
     "note": Phrase("event.note"),
     "staff_reply": Phrase("event.staff_reply"),
+    "staff_reply_edited": Phrase("event.staff_reply_edited"),
     "customer_message": Phrase("event.customer_message"),
     "customer_message_edited": Phrase("event.customer_message_edited"),
     "delivery_failed": Phrase("event.delivery_failed"),

@@ -16,6 +16,7 @@ EVENT_NAMES = {
     "claimed": Phrase("history.claimed"),
     "asked": Phrase("history.asked"),
     "staff_reply": Phrase("history.staff_reply"),
+    "staff_reply_edited": Phrase("history.staff_reply_edited"),
     "proposed": Phrase("history.proposed"),
     "solution_accepted": Phrase("history.solution_accepted"),
     "solution_rejected": Phrase("history.solution_rejected"),

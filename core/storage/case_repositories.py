@@ -144,6 +144,15 @@ class CaseRepository:
         query = select(PendingRelay).where(PendingRelay.user_id == user_id, PendingRelay.message_id == message_id)
         return (await self._session.execute(query)).scalars().first()
 
+    async def event_of_message(self, case_id: int, action: str, message_id: int) -> CaseEvent | None:
+        query = (
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case_id, CaseEvent.action == action, CaseEvent.detail["message_id"].as_integer() == message_id)
+            .order_by(CaseEvent.id.desc())
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
     async def relayed_from(self, customer_id: int, message_id: int) -> CaseEvent | None:
         """The latest relay of one of the customer's messages to one of their cases."""
         query = (

@@ -103,6 +103,28 @@ async def test_scripts_are_converted_both_ways(staffed: Staffed) -> None:
     assert shown == f"👤 Cust · {number}：\n謝謝，我會留意帳戶的訊息。\n（转换）谢谢，我会留意帐户的讯息。"
 
 
+async def test_a_staff_correction_follows_the_reply_in_the_customers_script(staffed: Staffed) -> None:
+    server, desk = staffed.server, staffed
+    customer, talk, number, card = await filed_case(desk, language_code="zh-hk")
+    case = case_row(desk, number)
+    reply = staff_post(desk, desk.agent, "您的退款已经处理，请查收", case, card)
+    await talk._replies(1, 15)
+    desk.agent.edit_message(reply["message"]["message_id"], "您的退款已经处理，请在三天内查收", chat=desk.group)
+    [corrected] = await talk._replies(1, 15)
+    assert corrected["text"] == f"✏️ {number} · 客服更正了一則訊息：\n您的退款已經處理，請在三天內查收"
+    [(detail,)] = query(desk, "SELECT detail FROM case_events WHERE action = 'staff_reply_edited'")
+    assert json.loads(detail) == {"text": "您的退款已经处理，请在三天内查收", "message_id": reply["message"]["message_id"]}
+
+    # An edited note stays internal: the customer's next message is the next reply.
+    note = staff_post(desk, desk.agent, "#note call the courier", case, card)
+    await server.wait_for(lambda: query(desk, "SELECT count(*) FROM case_events WHERE action = 'note'") == [(1,)])
+    desk.agent.edit_message(note["message"]["message_id"], "#note call the courier tomorrow", chat=desk.group)
+    staff_post(desk, desk.agent, "已经联系快递", case, card)
+    [following] = await talk._replies(1, 15)
+    assert following["text"] == f"💬 {number} · 客服回覆：\n已經聯絡快遞"  # Taiwan wording, not a character swap
+    assert query(desk, "SELECT count(*) FROM case_events WHERE action = 'staff_reply_edited'") == [(1,)]
+
+
 async def test_notes_stay_internal_and_blocked_customers_are_reported(staffed: Staffed) -> None:
     server, desk = staffed.server, staffed
     customer, talk, number, card = await filed_case(desk)
