@@ -20,9 +20,9 @@ from core.storage.uow import UnitOfWork
 PRIVACY_CALLBACK_PREFIX = "p"
 # What the customer said and what we said to them; staff bookkeeping and notes stay out.
 _SHARED_EVENTS = {
-    "filed", "customer_message", "customer_message_edited", "asked", "staff_reply", "staff_reply_edited", "proposed", "solution_accepted", "solution_rejected", "rejected",
-    "terminated", "withdrawn", "appealed", "rated", "rated_aspect", "rating_comment", "follow_up_ok", "follow_up_not_solved",
-    "reopened_unsatisfied",
+    "filed", "customer_message", "customer_message_edited", "asked", "staff_reply", "staff_reply_edited", "proposed",
+    "solution_accepted", "solution_rejected", "rejected", "terminated", "withdrawn", "appealed", "rated", "rated_aspect",
+    "rating_comment", "follow_up_ok", "follow_up_not_solved", "reopened_unsatisfied",
 }
 # Event details that may hold what someone wrote: the customer, or staff about them.
 _FREE_TEXT_KEYS = ("text", "reason")

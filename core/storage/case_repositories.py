@@ -145,23 +145,17 @@ class CaseRepository:
         return (await self._session.execute(query)).scalars().first()
 
     async def event_of_message(self, case_id: int, action: str, message_id: int) -> CaseEvent | None:
-        query = (
-            select(CaseEvent)
-            .where(CaseEvent.case_id == case_id, CaseEvent.action == action, CaseEvent.detail["message_id"].as_integer() == message_id)
-            .order_by(CaseEvent.id.desc())
-            .limit(1)
-        )
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return await self._latest_event_of_message(CaseEvent.case_id == case_id, action, message_id)
 
     async def relayed_from(self, customer_id: int, message_id: int) -> CaseEvent | None:
         """The latest relay of one of the customer's messages to one of their cases."""
+        of_customer = CaseEvent.case_id.in_(select(Case.id).where(Case.customer_id == customer_id))
+        return await self._latest_event_of_message(of_customer, "customer_message", message_id)
+
+    async def _latest_event_of_message(self, which_cases: Any, action: str, message_id: int) -> CaseEvent | None:
         query = (
             select(CaseEvent)
-            .where(
-                CaseEvent.case_id.in_(select(Case.id).where(Case.customer_id == customer_id)),
-                CaseEvent.action == "customer_message",
-                CaseEvent.detail["message_id"].as_integer() == message_id,
-            )
+            .where(which_cases, CaseEvent.action == action, CaseEvent.detail["message_id"].as_integer() == message_id)
             .order_by(CaseEvent.id.desc())
             .limit(1)
         )
