@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -17,6 +17,14 @@ from core.intents import Lines, Localized, ParamValue, Phrase
 from core.locale import SUPPORTED_LOCALES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# How a customer reads a time, chosen per locale rather than left to CLDR's skeletons (whose
+# spacing changes between Babel releases): date, weekday and minutes, since the seconds of
+# a deadline mean nothing to a reader. Only the weekday's name comes from CLDR.
+DATETIME_PATTERNS = {
+    "zh_Hans": "y年M月d日EEE HH:mm",  # 2026年10月8日周四 09:50
+    "zh_Hant": "y年M月d日 EEE HH:mm",  # 2026年10月8日 週四 09:50
+    "en": "EEE, MMM d, y HH:mm",  # Thu, Oct 8, 2026 09:50
+}
 DOMAIN = "messages"
 log = logging.getLogger(__name__)
 
@@ -75,9 +83,7 @@ class Renderer:
         if isinstance(value, Lines):
             return "\n".join(self._value(item, locale) for item in value.items)
         if isinstance(value, datetime):
-            # Date, weekday and minutes: the seconds of a deadline mean nothing to a reader.
-            local, babel_locale = value.astimezone(self._zone), self._babel_locales[locale]
-            return f"{format_skeleton('yMMMEd', local, locale=babel_locale)} {format_skeleton('Hm', local, locale=babel_locale)}"
+            return format_datetime(value, DATETIME_PATTERNS[locale], tzinfo=self._zone, locale=self._babel_locales[locale])
         if value is None:
             return ""
         return html.escape(str(value), quote=False)

@@ -26,3 +26,21 @@ def test_datetimes_are_shown_in_the_deployment_zone_and_locale() -> None:
     assert renderer._value(when, "zh_Hans") == "2026年10月8日周四 09:50"
     assert renderer._value(when, "zh_Hant") == "2026年10月8日 週四 09:50"
     assert renderer.render(P("language.prompt", current="x"), "zh_Hant") == "請選擇我和您溝通時使用的語言。目前：x"
+
+
+def test_every_weekday_reads_as_the_product_chose_in_each_locale() -> None:
+    # The whole format is ours (bot.i18n.DATETIME_PATTERNS); a Babel upgrade that changes
+    # a weekday's name or the spacing shows up here, on the upgrade, not on main.
+    renderer = Renderer(Catalogs(), "Asia/Taipei")
+    monday = datetime(2026, 10, 5, 0, 5, tzinfo=timezone.utc)  # 08:05 in Taipei
+    week = [monday.replace(day=5 + offset) for offset in range(7)]
+    expected = {
+        "zh_Hans": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+        "zh_Hant": ["週一", "週二", "週三", "週四", "週五", "週六", "週日"],
+        "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    }
+    for offset, when in enumerate(week):
+        day = 5 + offset
+        assert renderer._value(when, "zh_Hans") == f"2026年10月{day}日{expected['zh_Hans'][offset]} 08:05"
+        assert renderer._value(when, "zh_Hant") == f"2026年10月{day}日 {expected['zh_Hant'][offset]} 08:05"
+        assert renderer._value(when, "en") == f"{expected['en'][offset]}, Oct {day}, 2026 08:05"
