@@ -27,6 +27,7 @@ from core.domain.staff import Role
 
 __all__ = [
     "CUSTOMER_STAGES",
+    "CatchUp",
     "SEVERITIES",
     "STAFF_STAGES",
     "STAGES_WITH_DEADLINES",
@@ -53,6 +54,14 @@ def tier_after_breaches(start_tier: int, breaches: int) -> int:
     return min(start_tier + max(breaches, 0), TOP_TIER)
 
 
+@dataclass(frozen=True)
+class CatchUp:
+    missed: int  # breaches that fell due by now, the one being acted on included
+    breach_no: int  # the number of the last of them
+    tier: int  # the tier they lead to
+    next_breach_at: datetime | None  # planned from now
+
+
 @dataclass(frozen=True, kw_only=True)
 class SlaPolicy:
     # (severity, stage) -> how long the stage may take, for every severity x STAFF_STAGES.
@@ -66,6 +75,14 @@ class SlaPolicy:
     # How long the follow-up question stays open before the case closes as it is.
     follow_up_close_after: Duration
     overall_limit: Duration
+    # General and major cases: how long the tier a late case reached has before it goes
+    # up again, and how often the top tier hears again while the case stays late.
+    escalated_deadline: Duration
+    top_tier_repeat: Duration
+    # Once the customer was told a case is late, further breaches of the same stretch are
+    # told at most this often (a new stage, a new owner or a proposal starts a new stretch).
+    late_notice_interval: Duration
+    urgent_late_notice_interval: Duration
 
     def __post_init__(self) -> None:
         expected = {(severity, stage) for severity in SEVERITIES for stage in STAFF_STAGES}
@@ -83,6 +100,7 @@ class SlaPolicy:
         durations = [
             *self.deadlines.values(), *self.escalation_ladder_urgent, self.proposal_reminder_after,
             self.proposal_close_after, self.follow_up_after, self.follow_up_close_after, self.overall_limit,
+            self.escalated_deadline, self.top_tier_repeat, self.late_notice_interval, self.urgent_late_notice_interval,
         ]
         for duration in durations:
             if not isinstance(duration, Duration):
@@ -103,7 +121,8 @@ class SlaPolicy:
         return hash((
             tuple(sorted(self.deadlines.items())), self.remind_at, self.escalation_ladder_urgent,
             self.proposal_reminder_after, self.proposal_close_after, self.follow_up_after,
-            self.follow_up_close_after, self.overall_limit,
+            self.follow_up_close_after, self.overall_limit, self.escalated_deadline, self.top_tier_repeat,
+            self.late_notice_interval, self.urgent_late_notice_interval,
         ))
 
     # -- lengths ---------------------------------------------------------------------------
@@ -119,18 +138,22 @@ class SlaPolicy:
             return self.deadlines[(severity, stage)]
         return None
 
-    def breach_ladder(self, severity: str, stage: str) -> tuple[Duration, ...]:
-        """The waits between successive breaches after the first one (which is the stage
-        deadline). The last wait repeats for as long as the case stays late, so the
-        customer always has a next expected time (001 art. 10). Empty where nothing
-        escalates: a customer stage or a stage without a deadline."""
+    def wait_after_breach(self, severity: str, stage: str, breaches: int, tier: int) -> Duration | None:
+        """How long a case has after its `breaches`-th breach (>= 1) of `stage`, which left
+        it at `tier`: the tier's own deadline, never just "one more hour". Urgent cases
+        follow the short ladder, whose last step repeats. None where nothing escalates."""
         severity, stage = _severity(severity), _plain(stage)
+        if breaches < 1:
+            raise ValueError(f"a wait follows a breach; breaches must be >= 1, not {breaches}")
         if stage not in STAFF_STAGES:
-            return ()
+            return None
         if severity == "urgent":
-            return self.escalation_ladder_urgent
-        # Every tier gets the stage's full deadline again.
-        return (self.deadlines[(severity, stage)],)
+            ladder = self.escalation_ladder_urgent
+            return ladder[min(breaches - 1, len(ladder) - 1)]
+        return self.top_tier_repeat if tier >= TOP_TIER else self.escalated_deadline
+
+    def late_notice_every(self, severity: str) -> Duration:
+        return self.urgent_late_notice_interval if _severity(severity) == "urgent" else self.late_notice_interval
 
     # -- instants --------------------------------------------------------------------------
 
@@ -158,29 +181,60 @@ class SlaPolicy:
         return calendar.add(entered_at, self.proposal_reminder_after)
 
     def breach_times(
-        self, calendar: BusinessCalendar, severity: str, stage: str, entered_at: datetime, count: int
+        self, calendar: BusinessCalendar, severity: str, stage: str, entered_at: datetime, count: int, start_tier: int = 1
     ) -> tuple[datetime, ...]:
-        """The first `count` breach instants of a stage that is never left."""
+        """The first `count` breach instants of a stage that is never left, for a case that
+        entered it at `start_tier` and is acted on the moment each breach falls due."""
         first = self.due(calendar, severity, stage, entered_at)
-        ladder = self.breach_ladder(severity, stage)
-        if first is None or not ladder or count <= 0:
+        if first is None or stage not in STAFF_STAGES or count <= 0:
             return ()
         times = [first]
         while len(times) < count:
-            step = ladder[min(len(times) - 1, len(ladder) - 1)]
-            times.append(calendar.add(times[-1], step))
+            breaches = len(times)
+            wait = self.wait_after_breach(severity, stage, breaches, tier_after_breaches(start_tier, breaches))
+            assert wait is not None
+            times.append(calendar.add(times[-1], wait))
         return tuple(times)
 
-    def next_breach(
-        self, calendar: BusinessCalendar, severity: str, stage: str, last_breach_at: datetime, breaches: int
+    def catch_up(
+        self, calendar: BusinessCalendar, severity: str, stage: str, breach_at: datetime, breach_no: int, tier: int,
+        now: datetime,
+    ) -> "CatchUp":
+        """Acting at `now` on the breach that fell due at `breach_at`: how many breaches the
+        case has had by now (the bot may have been down for days), the tier it has reached,
+        and when it breaches next, planned from now: nothing missed is replayed."""
+        breaches, tier, at = breach_no, tier_after_breaches(tier, 1), breach_at
+        # A case left alone for weeks climbs no higher than the top; the cap keeps a
+        # misconfigured minute-long ladder from looping for long.
+        for _ in range(10_000):
+            wait = self.wait_after_breach(severity, stage, breaches, tier)
+            if wait is None:
+                return CatchUp(breaches - breach_no + 1, breaches, tier, None)
+            following = calendar.add(at, wait)
+            if following > now:
+                break
+            breaches, tier, at = breaches + 1, tier_after_breaches(tier, 1), following
+        wait = self.wait_after_breach(severity, stage, breaches, tier)
+        return CatchUp(breaches - breach_no + 1, breaches, tier, calendar.add(now, wait) if wait else None)
+
+    def promise_after(
+        self, calendar: BusinessCalendar, severity: str, stage: str, catch_up: "CatchUp", now: datetime
     ) -> datetime | None:
-        """The breach after the `breaches`-th one (>= 1), which happened at `last_breach_at`."""
-        if breaches < 1:
-            raise ValueError(f"next_breach follows a breach; breaches must be >= 1, not {breaches}")
-        ladder = self.breach_ladder(severity, stage)
-        if not ladder:
+        """The time named to a customer told now that the case is late: the first planned
+        breach at which they will be told again, so every promise is kept by a message."""
+        at, breaches, tier = catch_up.next_breach_at, catch_up.breach_no + 1, catch_up.tier
+        if at is None:
             return None
-        return calendar.add(last_breach_at, ladder[min(breaches - 1, len(ladder) - 1)])
+        quiet_until = calendar.add(now, self.late_notice_every(severity))
+        for _ in range(10_000):
+            if at >= quiet_until:
+                break
+            tier = tier_after_breaches(tier, 1)
+            wait = self.wait_after_breach(severity, stage, breaches, tier)
+            if wait is None:
+                break
+            at, breaches = calendar.add(at, wait), breaches + 1
+        return at
 
     def overall_due(self, calendar: BusinessCalendar, filed_at: datetime) -> datetime:
         """When the whole case should be closed (001 art. 11)."""
@@ -270,6 +324,14 @@ _DEFAULT = SlaPolicy(
     follow_up_close_after=_d("5 working days"),
     # 001 art. 11: handled within 30 working days of acceptance.
     overall_limit=_d("30 working days"),
+    # No seed gives a figure. A tier that takes over a late case gets a working day to
+    # act, and the top tier is called again each working day while the case stays late.
+    escalated_deadline=_d("1 working day"),
+    top_tier_repeat=_d("1 working day"),
+    # A late case's customer hears of it at most once a working day (urgent: hourly),
+    # always with a time at which they will hear again (001 art. 10).
+    late_notice_interval=_d("1 working day"),
+    urgent_late_notice_interval=_d("60 minutes"),
 )
 
 
@@ -279,7 +341,10 @@ def default_sla() -> SlaPolicy:
 
 # --- the [sla] table ------------------------------------------------------------------------
 
-_DURATION_KEYS = ("proposal_reminder_after", "proposal_close_after", "follow_up_after", "follow_up_close_after", "overall_limit")
+_DURATION_KEYS = (
+    "proposal_reminder_after", "proposal_close_after", "follow_up_after", "follow_up_close_after", "overall_limit",
+    "escalated_deadline", "top_tier_repeat", "late_notice_interval", "urgent_late_notice_interval",
+)
 _TOP_KEYS = ("remind_at", "urgent_ladder", *_DURATION_KEYS, *SEVERITIES)
 # Where a customer-stage wait is set instead, for a helpful error.
 _CUSTOMER_STAGE_KEYS = {"solution_proposed": "proposal_close_after", "follow_up": "follow_up_after"}
@@ -329,16 +394,6 @@ def sla_from_mapping(table: Mapping[str, Any], path: str = "sla") -> SlaPolicy:
             f"proposal closes ({durations['proposal_close_after']})",
         )
     return SlaPolicy(deadlines=deadlines, remind_at=remind_at, escalation_ladder_urgent=ladder, **durations)
-
-
-
-
-
-
-
-
-
-
 
 
 def _duration(value: Any, path: str) -> Duration:

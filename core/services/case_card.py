@@ -82,6 +82,7 @@ def card_text(case: Case, desk: StaffDesk, customer: User | None, owner: User | 
         resolution_note=case.resolution_note or "",
         owner=owner_label(owner),
         due=due,
+        overall=desk.sla.overall_due(desk.calendar, case.created_at),
     )
 
 

@@ -1,21 +1,26 @@
 """Stage deadlines: scheduled as rows when a case enters a stage, acted on when due.
 
 Before a deadline (at the policy's reminder point) the thread is reminded. At a breach
-the customer hears where the case stands and by when to expect news (never silence),
-the case goes up one tier, that tier is called in the thread, and the next breach is
-scheduled. Each row is handled in one transaction with the messages it causes, so a
-restart can neither skip nor repeat it.
+the case goes up a tier, that tier is called in the thread, the customer hears where the
+case stands and by when they will hear again (never silence, but not more often than
+`late_notice_interval`), and the next breach is planned from now. A row acted on late
+(the bot was down for days) is caught up in one step: the case goes straight to the tier
+it would have reached, and nothing that fell due in the gap is replayed. Each row is
+handled in one transaction with the messages it causes, so a restart can neither skip
+nor repeat it.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from core.domain.sla import STAFF_STAGES
+from core.domain.sla import STAFF_STAGES, TOP_TIER
 from core.intents import Lines, Phrase, SendMessage
 from core.services.case_card import stage_name
 from core.services.case_stage import transition
+from core.services.durations import duration_phrase
 from core.services.routing import notice_in_thread, refresh_card
 from core.services.staff_desk import StaffDesk
+from core.storage.case_repositories import FINAL_STAGES
 from core.storage.models import Case
 from core.storage.uow import UnitOfWork
 
@@ -36,7 +41,13 @@ async def schedule_stage(uow: UnitOfWork, desk: StaffDesk, case: Case, entered: 
     now = uow.clock.now()
     if entered or case.stage_entered_at is None:
         case.stage_entered_at = now
-    await uow.deadlines.cancel_pending(case.id, now)
+    if case.stage in FINAL_STAGES:
+        await uow.deadlines.cancel_pending(case.id, now)
+        return
+    await uow.deadlines.cancel_pending(case.id, now, keep_kinds=("overall",))
+    if not await uow.deadlines.has_kind(case.id, "overall"):
+        # PROCESS.md §3: the whole case should be concluded within the overall limit.
+        uow.deadlines.add(case.id, "overall", "open", desk.sla.overall_due(desk.calendar, case.created_at))
     if case.stage == "follow_up":
         # The customer is asked whether the problem stayed solved after a wait.
         ask = desk.sla.due(desk.calendar, case.severity, case.stage, case.stage_entered_at)
@@ -71,15 +82,29 @@ async def handle_due(uow: UnitOfWork, desk: StaffDesk, deadline_id: int, claim: 
     now = uow.clock.now()
     row.done_at = now
     case = await uow.cases.get(row.case_id)
+    if row.kind == "overall":
+        if case is None or case.stage in FINAL_STAGES:
+            row.status = "cancelled"
+            return "stale"
+        row.status = "done"
+        await _overall_limit_reached(uow, desk, case)
+        return "overall_limit"
     if case is None or case.stage != row.stage:
         row.status = "cancelled"
         return "stale"
     row.status = "done"
     if row.kind == "remind":
         due = await uow.deadlines.next_pending(case.id)
-        notice_in_thread(uow, desk, case, Phrase("deadline.reminder", number=case.number, stage=stage_name(case.stage), due=due.due_at if due else now))
+        if due is None or due.due_at <= now:
+            # Its deadline passed too (the bot was down): the breach speaks instead.
+            row.status = "cancelled"
+            return "reminder_dropped"
+        notice_in_thread(uow, desk, case, Phrase("deadline.reminder", number=case.number, stage=stage_name(case.stage), due=due.due_at))
         return "reminded"
     if row.kind == "customer_remind":
+        if (await uow.deadlines.next_of_kind(case.id, "close_unanswered") or now) <= now:
+            row.status = "cancelled"
+            return "reminder_dropped"
         await _remind_customer_of_proposal(uow, case)
         return "customer_reminded"
     if row.kind == "close_unanswered":
@@ -132,28 +157,82 @@ async def _close_unanswered(uow: UnitOfWork, desk: StaffDesk, case: Case) -> Non
 
 async def _breach(uow: UnitOfWork, desk: StaffDesk, case: Case, due_at, breach_no: int) -> None:  # type: ignore[no-untyped-def]
     now = uow.clock.now()
-    escalated = transition(case, "escalate")
-    next_at = desk.sla.next_breach(desk.calendar, case.severity, case.stage, due_at, breach_no)
-    if next_at is not None:
-        uow.deadlines.add(case.id, "breach", case.stage, next_at, breach_no=breach_no + 1)
-    uow.cases.record_event(case.id, now, "system", "deadline_missed", stage=case.stage, breach=breach_no, tier=case.tier)
+    sla, calendar = desk.sla, desk.calendar
+    caught_up = sla.catch_up(calendar, case.severity, case.stage, due_at, breach_no, case.tier, now)
+    tier_before = case.tier
+    while case.tier < caught_up.tier and transition(case, "escalate"):
+        pass
+    if caught_up.next_breach_at is not None:
+        uow.deadlines.add(case.id, "breach", case.stage, caught_up.next_breach_at, breach_no=caught_up.breach_no + 1)
+    uow.cases.record_event(
+        case.id, now, "system", "deadline_missed", stage=case.stage, breach=caught_up.breach_no, tier=case.tier,
+        **({"missed": caught_up.missed} if caught_up.missed > 1 else {}),
+    )
     customer = await uow.users.get(case.customer_id)
-    if customer is not None:
-        # 001 art. 10: if it cannot be answered in time, tell the customer and promise a new time.
+    if customer is not None and await _may_tell_customer_late(uow, desk, case, now):
+        # 001 art. 10: if it cannot be answered in time, tell the customer and promise a
+        # new time; the time named is one at which they will hear from us again.
+        promise = sla.promise_after(calendar, case.severity, case.stage, caught_up, now)
         uow.emit(
             SendMessage(
                 customer.id,
                 customer.locale,
-                Phrase("customer.deadline_missed", number=case.number, stage=stage_name(case.stage), due=next_at or now),
+                Phrase("customer.deadline_missed", number=case.number, stage=stage_name(case.stage), due=promise or now),
             )
         )
-    tier_members = sorted({*_tier(desk, case.tier)})
-    mentions = Lines([Phrase("deadline.mention", user_id=user_id) for user_id in tier_members])
-    text = Phrase("deadline.escalated", number=case.number, tier=case.tier, staff=mentions) if escalated else Phrase(
-        "deadline.breached_top", number=case.number, staff=mentions
-    )
+        uow.cases.record_event(case.id, now, "system", "late_notice", promised=(promise or now).isoformat())
+    mentions = _mentions(desk, case.tier)
+    if case.tier > tier_before and caught_up.missed > 1:
+        text = Phrase("deadline.escalated_after_gap", number=case.number, missed=caught_up.missed, since=due_at, tier=case.tier, staff=mentions)
+    elif case.tier > tier_before:
+        text = Phrase("deadline.escalated", number=case.number, tier=case.tier, staff=mentions)
+    else:
+        text = Phrase("deadline.breached_top", number=case.number, staff=mentions)
     notice_in_thread(uow, desk, case, text)
     await refresh_card(uow, desk, case)
+
+
+async def _may_tell_customer_late(uow: UnitOfWork, desk: StaffDesk, case: Case, now) -> bool:  # type: ignore[no-untyped-def]
+    """Once per `late_notice_interval` within one stretch of lateness; a new stage (a
+    claim, a proposal...) or a new owner starts a new stretch."""
+    told_at = await uow.cases.last_event_at(case.id, "late_notice")
+    if told_at is None:
+        return True
+    changed_at = max(filter(None, [case.stage_entered_at, await uow.cases.last_event_at(case.id, "assigned")]), default=None)
+    if changed_at is not None and changed_at > told_at:
+        return True
+    return desk.calendar.add(told_at, desk.sla.late_notice_every(case.severity)) <= now
+
+
+async def _overall_limit_reached(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
+    """PROCESS.md §3 (001 county rules): a case still open at the overall limit goes
+    before the top tier, and the customer is told plainly where it stands."""
+    from core.services.next_step import next_step
+
+    now = uow.clock.now()
+    limit = desk.sla.overall_limit
+    uow.cases.record_event(case.id, now, "system", "overall_limit", limit=str(limit))
+    notice_in_thread(
+        uow, desk, case,
+        Phrase("deadline.overall_limit", number=case.number, limit=duration_phrase(limit), staff=_mentions(desk, TOP_TIER)),
+    )
+    customer = await uow.users.get(case.customer_id)
+    if customer is not None:
+        uow.emit(
+            SendMessage(
+                customer.id,
+                customer.locale,
+                Phrase(
+                    "customer.overall_limit", number=case.number, stage=stage_name(case.stage),
+                    limit=duration_phrase(limit), next=await next_step(uow, case),
+                ),
+            )
+        )
+    await refresh_card(uow, desk, case)
+
+
+def _mentions(desk: StaffDesk, tier: int) -> Lines:
+    return Lines([Phrase("deadline.mention", user_id=user_id) for user_id in sorted(_tier(desk, tier))])
 
 
 def _tier(desk: StaffDesk, tier: int) -> frozenset[int]:

@@ -53,6 +53,8 @@ EVENT_NAMES = {
     "proposal_sent_back": Phrase("event.proposal_sent_back"),
     "customer_banned": Phrase("event.customer_banned"),
     "personal_data_erased": Phrase("event.personal_data_erased"),
+    "late_notice": Phrase("event.late_notice"),
+    "overall_limit": Phrase("event.overall_limit"),
 }
 OTHER_EVENT = Phrase("event.other")
 
@@ -147,6 +149,7 @@ class StaffQueries:
                 tier=case.tier,
                 owner=owner_label(owner),
                 next=await next_step(self.uow, case, for_staff=True),
+                overall=self.desk.sla.overall_due(self.desk.calendar, case.created_at),
                 history=Lines(history),
             )
         )

@@ -69,6 +69,10 @@ class CaseRepository:
         query = select(CaseEvidence).where(CaseEvidence.case_id == case_id).order_by(CaseEvidence.id)
         return (await self._session.execute(query)).scalars().all()
 
+    async def last_event_at(self, case_id: int, *actions: str) -> datetime | None:
+        query = select(func.max(CaseEvent.at)).where(CaseEvent.case_id == case_id, CaseEvent.action.in_(actions))
+        return (await self._session.execute(query)).scalar_one_or_none()
+
     async def events(self, case_id: int) -> Sequence[CaseEvent]:
         query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
         return (await self._session.execute(query)).scalars().all()

@@ -18,12 +18,19 @@ class DeadlineRepository:
     def add(self, case_id: int, kind: str, stage: str, due_at: datetime, breach_no: int = 0) -> None:
         self._session.add(Deadline(case_id=case_id, kind=kind, stage=stage, due_at=due_at, breach_no=breach_no, status="pending"))
 
-    async def cancel_pending(self, case_id: int, at: datetime) -> None:
+    async def cancel_pending(self, case_id: int, at: datetime, keep_kinds: tuple[str, ...] = ()) -> None:
+        """Cancels the case's pending rows, except those of `keep_kinds` (the overall
+        limit outlives every stage)."""
         await self._session.execute(
             update(Deadline)
-            .where(Deadline.case_id == case_id, Deadline.status == "pending")
+            .where(Deadline.case_id == case_id, Deadline.status == "pending", Deadline.kind.not_in(keep_kinds))
             .values(status="cancelled", done_at=at)
         )
+
+    async def has_kind(self, case_id: int, kind: str) -> bool:
+        """Whether the case ever had a row of this kind, whatever became of it."""
+        query = select(Deadline.id).where(Deadline.case_id == case_id, Deadline.kind == kind).limit(1)
+        return (await self._session.execute(query)).scalar_one_or_none() is not None
 
     async def claim_due(self, worker: str, now: datetime, lease: timedelta, limit: int) -> tuple[str, Sequence[int]]:
         """Claims up to `limit` due rows until the lease ends; returns the claim's token
