@@ -109,7 +109,9 @@ async def test_after_a_gap_each_case_is_caught_up_once_from_now(timed, gap, seve
     group_count = len(desk.group_messages())
     desk.bot.start()
     customer, talk, *_ = filed[0]
+    talk.cursor = counts[customer.chat_id]  # what came before the restart was read
     [status] = await talk.send("/status", timeout=30)
+    assert "KS-" in status["text"]
     await wait_outbox_settled(desk.database_url)
     assert len(server.bot_messages(customer.chat_id)) == counts[customer.chat_id] + 1
     for other, *_ in filed[1:]:
