@@ -32,6 +32,7 @@ from core.domain.deployment import DeploymentConfig
 from core.locale import SUPPORTED_LOCALES, command_scope_language
 from core.services.housekeeping import prune_finished_outbox, prune_processed_updates
 from core.services.intake import IntakeContext
+from core.services.case_events import CaseEventHandlers
 from core.services.staff_desk import StaffDesk
 from core.storage.db import create_engine, session_factory
 from core.storage.migrate import migrate
@@ -157,9 +158,11 @@ async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | N
             )
         )
         sender: OutboxSender | None = None
+        # Set once the desk is known; until then no step that publishes events runs.
+        event_handlers: CaseEventHandlers | None = None
 
         def uow_factory() -> UnitOfWork:
-            return UnitOfWork(sessions, clock, on_outbox_commit=sender.wake if sender else None)
+            return UnitOfWork(sessions, clock, on_outbox_commit=sender.wake if sender else None, event_handlers=event_handlers)
 
         sender = OutboxSender(
             bot,
@@ -173,6 +176,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | N
         if me is None:
             return 0
         intake, desk = case_services(settings, deployment, await handler_group_is_forum(bot, settings.handler_chat_id))
+        event_handlers = CaseEventHandlers(desk)
         if settings.deadline_worker_only:
             sender = None  # the main process sends what this one commits
             log.info("running as a deadline worker only")

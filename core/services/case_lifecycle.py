@@ -6,41 +6,16 @@ from __future__ import annotations
 
 from core.intents import AnswerCallback, Button, Phrase, SendMessage
 from core.services import callbacks
-from core.services.case_stage import may
-from core.services.deadlines import advance
+from core.services.case_stage import advance, may
+from core.services.customer_buttons import CUSTOMER_CALLBACK_PREFIX
 from core.services.resolution_record import ask_next as ask_for_resolution_record
-from core.services.routing import notice_in_thread, refresh_card
+from core.services.routing import notice_in_thread
 from core.services.satisfaction import AWAITING_RATING_COMMENT, Satisfaction, star_buttons
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
 
-CUSTOMER_CALLBACK_PREFIX = "c"
 AWAITING_REJECTION_REASON = "rejection_reason"
-
-
-def appeal_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
-    if case.appealed:
-        return ()
-    return ((Button(Phrase("customer.button.appeal"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "appeal")),),)
-
-
-def proposal_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
-    return (
-        (
-            Button(Phrase("customer.button.accept"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "accept")),
-            Button(Phrase("customer.button.reject"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "reject")),
-        ),
-    )
-
-
-def follow_up_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
-    return (
-        (
-            Button(Phrase("customer.button.still_solved"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "fu_yes")),
-            Button(Phrase("customer.button.not_solved"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "fu_no")),
-        ),
-    )
 
 
 # Button actions and the lifecycle trigger each fires.
@@ -83,37 +58,33 @@ class CustomerDecisions:
         await getattr(self, "_" + action)(case)
 
     async def _accept(self, case: Case) -> None:
-        await advance(self.uow, self.desk, case, "accept_solution")
+        await advance(self.uow, case, "accept_solution")
         self._record(case, "solution_accepted")
         self._say(Phrase("customer.solution_accepted", number=case.number), star_buttons(case))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.solution_accepted"))
         await ask_for_resolution_record(self.uow, self.desk, case)
-        await refresh_card(self.uow, self.desk, case, stage_changed=True)
 
     async def _reopen(self, case: Case) -> None:
         """PROCESS.md §3: a dissatisfied customer reopens the case one tier up."""
         case.awaiting = None
-        await advance(self.uow, self.desk, case, "reopen_unsatisfied")
+        await advance(self.uow, case, "reopen_unsatisfied")
         self._record(case, "reopened_unsatisfied", tier=case.tier)
         self._say(Phrase("customer.reopened", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.reopened_unsatisfied", tier=case.tier))
-        await refresh_card(self.uow, self.desk, case, stage_changed=True)
 
     async def _fu_yes(self, case: Case) -> None:
-        await advance(self.uow, self.desk, case, "follow_up_ok")
+        await advance(self.uow, case, "follow_up_ok")
         case.awaiting = None
         self._record(case, "follow_up_ok")
         self._say(Phrase("customer.closed_after_follow_up", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.follow_up_ok"))
-        await refresh_card(self.uow, self.desk, case, stage_changed=True)
 
     async def _fu_no(self, case: Case) -> None:
-        await advance(self.uow, self.desk, case, "follow_up_not_solved")
+        await advance(self.uow, case, "follow_up_not_solved")
         case.awaiting = None
         self._record(case, "follow_up_not_solved", tier=case.tier)
         self._say(Phrase("customer.reopened", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.follow_up_not_solved", tier=case.tier))
-        await refresh_card(self.uow, self.desk, case, stage_changed=True)
 
     async def _reject(self, case: Case) -> None:
         case.awaiting = AWAITING_REJECTION_REASON
@@ -122,22 +93,20 @@ class CustomerDecisions:
     async def rejection_reason(self, case: Case, text: str) -> None:
         """The customer's words after rejecting a proposal: the case reopens one tier up."""
         case.awaiting = None
-        if not await advance(self.uow, self.desk, case, "reject_solution"):
+        if not await advance(self.uow, case, "reject_solution"):
             return
         self._record(case, "solution_rejected", reason=text)
         self._say(Phrase("customer.reopened", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.solution_rejected", reason=text, tier=case.tier))
-        await refresh_card(self.uow, self.desk, case, stage_changed=True)
 
     async def _appeal(self, case: Case) -> None:
         """PROCESS.md §3: a rejected case may be appealed once; it reopens one tier up."""
-        if not await advance(self.uow, self.desk, case, "appeal"):
+        if not await advance(self.uow, case, "appeal"):
             self._say(Phrase("customer.appeal_used", number=case.number))
             return
         self._record(case, "appealed", tier=case.tier)
         self._say(Phrase("customer.appealed", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.appealed", tier=case.tier))
-        await refresh_card(self.uow, self.desk, case, stage_changed=True, reopened=True)
 
     async def _withdraw(self, case: Case) -> None:
         self._say(
@@ -146,12 +115,11 @@ class CustomerDecisions:
         )
 
     async def _withdraw_yes(self, case: Case) -> None:
-        await advance(self.uow, self.desk, case, "withdraw")
+        await advance(self.uow, case, "withdraw")
         case.awaiting = None
         self._record(case, "withdrawn")
         self._say(Phrase("customer.withdrawn", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.withdrawn"))
-        await refresh_card(self.uow, self.desk, case, stage_changed=True)
 
     async def answer_awaited(self, text: str) -> bool:
         """True when the text answers a question we asked: why a proposal was rejected, or

@@ -11,28 +11,18 @@ nor repeat it.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from core.domain.sla import STAFF_STAGES, TOP_TIER
 from core.intents import Lines, Phrase, SendMessage
 from core.services.case_card import stage_name
-from core.services.case_stage import transition
+from core.services.case_stage import advance, case_changed, transition
+from core.services.customer_buttons import follow_up_buttons, proposal_buttons
 from core.services.durations import duration_phrase
-from core.services.routing import notice_in_thread, refresh_card
+from core.services.next_step import next_step
+from core.services.routing import notice_in_thread
 from core.services.staff_desk import StaffDesk
 from core.storage.case_repositories import FINAL_STAGES
 from core.storage.models import Case
 from core.storage.uow import UnitOfWork
-
-
-async def advance(uow: UnitOfWork, desk: StaffDesk, case: Case, trigger: str, **inputs: Any) -> bool:
-    """A lifecycle step that, when it changes the stage, replans the stage's deadlines."""
-    before = case.stage
-    if not transition(case, trigger, **inputs):
-        return False
-    if case.stage != before:
-        await schedule_stage(uow, desk, case)
-    return True
 
 
 async def schedule_stage(uow: UnitOfWork, desk: StaffDesk, case: Case, entered: bool = True) -> None:
@@ -118,8 +108,6 @@ async def handle_due(uow: UnitOfWork, desk: StaffDesk, deadline_id: int, claim: 
 
 
 async def _remind_customer_of_proposal(uow: UnitOfWork, case: Case) -> None:
-    from core.services.case_lifecycle import proposal_buttons
-
     customer = await uow.users.get(case.customer_id)
     if customer is not None:
         uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.proposal_reminder", number=case.number), proposal_buttons(case)))
@@ -128,8 +116,6 @@ async def _remind_customer_of_proposal(uow: UnitOfWork, case: Case) -> None:
 
 async def _ask_follow_up(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
     """PROCESS.md §3 回访: did the problem stay solved? No answer closes the case later."""
-    from core.services.case_lifecycle import follow_up_buttons
-
     now = uow.clock.now()
     case.awaiting = None  # a rating comment is no longer expected
     close_at = desk.calendar.add(now, desk.sla.follow_up_close_after)
@@ -142,7 +128,7 @@ async def _ask_follow_up(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
 
 async def _close_unanswered(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
     after_follow_up = case.stage == "follow_up"
-    if not await advance(uow, desk, case, "close_unanswered"):
+    if not await advance(uow, case, "close_unanswered"):
         return
     case.awaiting = None
     uow.cases.record_event(case.id, uow.clock.now(), "system", "closed_unanswered")
@@ -152,7 +138,6 @@ async def _close_unanswered(uow: UnitOfWork, desk: StaffDesk, case: Case) -> Non
         uow.emit(SendMessage(customer.id, customer.locale, text))
     staff_text = Phrase("deadline.follow_up_closed", number=case.number) if after_follow_up else Phrase("deadline.closed_unanswered", number=case.number)
     notice_in_thread(uow, desk, case, staff_text)
-    await refresh_card(uow, desk, case, stage_changed=True)
 
 
 async def _breach(uow: UnitOfWork, desk: StaffDesk, case: Case, due_at, breach_no: int) -> None:  # type: ignore[no-untyped-def]
@@ -189,7 +174,7 @@ async def _breach(uow: UnitOfWork, desk: StaffDesk, case: Case, due_at, breach_n
     else:
         text = Phrase("deadline.breached_top", number=case.number, staff=mentions)
     notice_in_thread(uow, desk, case, text)
-    await refresh_card(uow, desk, case)
+    await case_changed(uow, case)
 
 
 async def _may_tell_customer_late(uow: UnitOfWork, desk: StaffDesk, case: Case, now) -> bool:  # type: ignore[no-untyped-def]
@@ -207,8 +192,6 @@ async def _may_tell_customer_late(uow: UnitOfWork, desk: StaffDesk, case: Case, 
 async def _overall_limit_reached(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
     """PROCESS.md §3 (001 county rules): a case still open at the overall limit goes
     before the top tier, and the customer is told plainly where it stands."""
-    from core.services.next_step import next_step
-
     now = uow.clock.now()
     limit = desk.sla.overall_limit
     uow.cases.record_event(case.id, now, "system", "overall_limit", limit=str(limit))
@@ -228,7 +211,7 @@ async def _overall_limit_reached(uow: UnitOfWork, desk: StaffDesk, case: Case) -
                 ),
             )
         )
-    await refresh_card(uow, desk, case)
+    await case_changed(uow, case)
 
 
 def _mentions(desk: StaffDesk, tier: int) -> Lines:

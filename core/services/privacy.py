@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from core.intents import AnswerCallback, Button, Lines, Phrase, SendDocument, SendMessage
 from core.services import callbacks
-from core.services.routing import refresh_card
+from core.services.case_stage import case_changed
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, CaseEvent, CaseEvidence, CaseRating, IntakeDraft, OutboxMessage, PendingRelay, User
 from core.storage.uow import UnitOfWork
@@ -125,7 +125,7 @@ class PersonalData:
             for case_id in case_ids:
                 self.uow.cases.record_event(case_id, now, "customer", "personal_data_erased")
         for case in cases:
-            await refresh_card(self.uow, self.desk, case)  # the card in the group drops the statement too
+            await case_changed(self.uow, case)  # the card in the group drops the statement too
         # Sent messages keep their rendered parameters (customer text among them) in the
         # outbox; rows still pending go out and are pruned with the rest (housekeeping).
         await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == user_id, OutboxMessage.status != "pending"))

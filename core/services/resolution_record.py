@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 from core.intents import Button, CaseRoute, Phrase, SendMessage
 from core.services.case_card import staff_callback
-from core.services.deadlines import advance
-from core.services.routing import notice_in_thread, refresh_card
+from core.services.case_stage import advance
+from core.services.routing import notice_in_thread
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, ResolutionRecord
 from core.storage.uow import UnitOfWork
@@ -153,7 +153,7 @@ class ResolutionRecordForm:
             return
         now = self.uow.clock.now()
         record.recorded_by, record.completed_at = self.staff_id, now
-        if not await advance(self.uow, self.desk, case, "finish", record_complete=True):
+        if not await advance(self.uow, case, "finish", record_complete=True):
             return
         case.updated_at = now
         self.uow.cases.record_event(
@@ -182,4 +182,3 @@ class ResolutionRecordForm:
         customer = await self.uow.users.get(case.customer_id)
         if customer is not None:
             self.uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.follow_up_planned", number=case.number, at=follow_up_at or now)))
-        await refresh_card(self.uow, self.desk, case, stage_changed=True)

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from core.domain.staff import Role, allowed
 from core.intents import AnswerCallback, Button, CaseRoute, Phrase, SendMessage
 from core.services.case_card import SEVERITY_NAMES, parse_staff_callback, staff_callback, stage_name
-from core.services.case_lifecycle import appeal_buttons, proposal_buttons
-from core.services.case_stage import may, transition
-from core.services.deadlines import advance, schedule_stage
+from core.services.case_stage import advance, case_changed, may, severity_changed, transition
+from core.services.customer_buttons import appeal_buttons, proposal_buttons
 from core.services.intake_prompts import localized
-from core.services.routing import notice_in_thread, refresh_card
+from core.services.routing import notice_in_thread
 from core.services.staff_desk import StaffDesk
 from core.storage.case_repositories import FINAL_STAGES
 from core.storage.models import Case, User
@@ -97,16 +96,14 @@ class StaffActions:
             self._answer(callback_id, Phrase("staff.already_claimed", name=owner.first_name if owner else "?"), alert=True)
             return
         await self.uow.session.refresh(case)
-        stage_changed = may(case, "claim") and await advance(
-            self.uow, self.desk, case, "claim", actor_role=int(self.actor.role), actor_id=self.actor.user.id
-        )
+        stage_changed = may(case, "claim") and await advance(self.uow, case, "claim", actor_role=int(self.actor.role), actor_id=self.actor.user.id)
         self._record(case, "claimed", stage=case.stage)
         self._answer(callback_id, Phrase("staff.claimed", number=case.number))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.claimed", name=self.actor.user.first_name))
         customer = await self.uow.users.get(case.customer_id)
         if customer is not None and stage_changed:
             self.uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.accepted", number=case.number)))
-        await refresh_card(self.uow, self.desk, case, stage_changed=stage_changed)
+        await case_changed(self.uow, case)
 
     async def _severity(self, callback_id: str, case: Case, arg: str) -> None:
         if arg not in SEVERITY_NAMES or arg == case.severity:
@@ -117,9 +114,8 @@ class StaffActions:
         if arg == "major" and case.tier < 2:
             case.tier = 2
         self._record(case, "severity", severity=arg, tier=case.tier)
-        await schedule_stage(self.uow, self.desk, case, entered=False)  # urgent cases run on a shorter clock
+        await severity_changed(self.uow, case)  # urgent cases run on a shorter clock
         self._answer(callback_id, Phrase("staff.severity_set", severity=SEVERITY_NAMES[arg]))
-        await refresh_card(self.uow, self.desk, case)
 
     async def _category(self, callback_id: str, case: Case, arg: str) -> None:
         buttons = tuple(
@@ -140,7 +136,7 @@ class StaffActions:
         case.category = arg
         self._record(case, "category", category=arg)
         self._answer(callback_id, Phrase("staff.category_set", category=localized(category.label)))
-        await refresh_card(self.uow, self.desk, case, stage_changed=True)
+        await case_changed(self.uow, case, renamed=True)
 
     async def _escalate(self, callback_id: str, case: Case, arg: str) -> None:
         if not transition(case, "escalate"):
@@ -149,7 +145,7 @@ class StaffActions:
         self._record(case, "escalated", tier=case.tier)
         self._answer(callback_id)
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.escalated", name=self.actor.user.first_name, tier=case.tier))
-        await refresh_card(self.uow, self.desk, case)
+        await case_changed(self.uow, case)
 
     async def _reveal(self, callback_id: str, case: Case, arg: str) -> None:
         self._record(case, "contact_revealed")
@@ -232,30 +228,30 @@ class StaffActions:
             case.pending_proposal, case.pending_proposal_by = None, None  # a held one is superseded
         self.uow.emit(SendMessage(case.customer_id, locale, texts[action], buttons))
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.sent_to_customer", name=self.actor.user.first_name))
-        await refresh_card(self.uow, self.desk, case, stage_changed=moved)
+        await case_changed(self.uow, case)
 
     async def _move_for(self, action: str, case: Case, text: str) -> bool | None:
         """Lifecycle step for a prompt's answer: True moved, False stayed, None refused."""
         role = int(self.actor.role)
-        started = may(case, "start_investigation") and await advance(self.uow, self.desk, case, "start_investigation")
+        started = may(case, "start_investigation") and await advance(self.uow, case, "start_investigation")
         if action == "ask":
             return started
         if action == "propose":
             if not may(case, "propose"):
                 self._reply(case, Phrase("staff.cannot_propose_now", stage=stage_name(case.stage)))
                 return None
-            if not await advance(self.uow, self.desk, case, "propose", proposal_text=text, actor_role=role):
+            if not await advance(self.uow, case, "propose", proposal_text=text, actor_role=role):
                 # PROCESS.md §2: a major case's solution needs a supervisor's approval first.
                 await self._hold_for_approval(case, text)
                 return None
             return True
         if action == "terminate":
             # PROCESS.md §3: e.g. the complaint proved untrue or the customer is unreachable.
-            if not may(case, "terminate") or not await advance(self.uow, self.desk, case, "terminate", reason=text, actor_role=role):
+            if not may(case, "terminate") or not await advance(self.uow, case, "terminate", reason=text, actor_role=role):
                 self._reply(case, Phrase("staff.cannot_terminate_now", stage=stage_name(case.stage)))
                 return None
             return True
-        if not may(case, "reject") or not await advance(self.uow, self.desk, case, "reject", reason=text, actor_role=role):
+        if not may(case, "reject") or not await advance(self.uow, case, "reject", reason=text, actor_role=role):
             self._reply(case, Phrase("staff.cannot_reject_now", stage=stage_name(case.stage)))
             return None
         return True
@@ -286,7 +282,7 @@ class StaffActions:
             self._answer(callback_id, Phrase("button.expired"))
             return
         role = int(self.actor.role)
-        if not await advance(self.uow, self.desk, case, "propose", proposal_text=text, actor_role=role, approved_by_supervisor=True):
+        if not await advance(self.uow, case, "propose", proposal_text=text, actor_role=role, approved_by_supervisor=True):
             self._answer(callback_id, Phrase("button.expired"))
             return
         author = case.pending_proposal_by

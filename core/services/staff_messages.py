@@ -3,10 +3,9 @@ notes, or taken as the answer to a prompt (ask / propose / reject / terminate, o
 question of the resolution record)."""
 from __future__ import annotations
 
-from core.services.case_stage import may
-from core.services.deadlines import advance
+from core.services.case_stage import advance, may
 from core.services.resolution_record import TEXT_FIELDS as RECORD_QUESTIONS, ResolutionRecordForm
-from core.services.routing import notice_in_thread, refresh_card, staff_correction, staff_reply
+from core.services.routing import notice_in_thread, staff_correction, staff_reply
 from core.services.staff_actions import PROMPTED_ACTIONS, Actor, StaffActions, refusal
 from core.services.staff_desk import StaffDesk
 from core.storage.case_repositories import FINAL_STAGES
@@ -72,8 +71,7 @@ async def staff_message(
         return True  # nothing to pass on
     if may(case, "start_investigation"):
         # Staff talking with the customer about an accepted case are handling it.
-        await advance(uow, desk, case, "start_investigation")
-        await refresh_card(uow, desk, case, stage_changed=True)
+        await advance(uow, case, "start_investigation")
     await staff_reply(uow, desk, actor.user, case, message_id, text, has_media)
     return True
 

@@ -6,10 +6,8 @@ from typing import Sequence
 from core.intents import Lines, Phrase, SendMessage
 from core.services.case_card import owner_label, severity_name, stage_name
 from core.services.intake_prompts import category_label
-from core.services.case_stage import may
-from core.services.deadlines import advance
+from core.services.case_stage import advance, case_changed, may
 from core.services.next_step import next_step
-from core.services.routing import refresh_card
 from core.services.staff_actions import Actor, refusal
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case
@@ -168,8 +166,7 @@ class StaffQueries:
         if self.desk.staff.role_of(user_id).value == 0:
             self._say(Phrase("staff.assign_not_staff", user=user_id))
             return
-        claimed = may(current, "claim") and await advance(
-            self.uow, self.desk, current, "claim", actor_role=int(self.actor.role), actor_id=user_id
+        claimed = may(current, "claim") and await advance(self.uow, current, "claim", actor_role=int(self.actor.role), actor_id=user_id
         )
         if claimed:
             # The customer hears of every stage change, however staff made it.
@@ -182,4 +179,4 @@ class StaffQueries:
         self.uow.cases.record_event(current.id, now, self.actor.tag, "assigned", owner=user_id)
         assignee = await self.uow.users.get(user_id)
         self._say(Phrase("staff.assigned", number=current.number, name=assignee.first_name if assignee else str(user_id)))
-        await refresh_card(self.uow, self.desk, current, stage_changed=claimed)
+        await case_changed(self.uow, current)

@@ -1,7 +1,7 @@
 """Unit of work: one transaction, the repositories on it, and what to do after commit."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,17 +15,27 @@ from core.storage.repositories import OutboxRepository, ProcessedUpdateRepositor
 
 
 class UnitOfWork:
-    """`async with uow_factory() as uow: ...; await uow.commit()`; no commit means rollback."""
+    """`async with uow_factory() as uow: ...; await uow.commit()`; no commit means rollback.
+
+    Domain events (core/domain/events.py) go to `event_handlers` as they are published, in
+    this transaction; what handlers leave for the end (a card to edit once however often
+    the case changed) runs in `before_commit`. Both come from the composition root; without
+    them events are dropped, which only storage tests may want.
+    """
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         on_outbox_commit: Callable[[], None] | None = None,
+        event_handlers: "EventHandlers | None" = None,
     ) -> None:
         self._sessions = sessions
         self.clock = clock
         self._on_outbox_commit = on_outbox_commit
+        self._event_handlers = event_handlers
+        # Work that handlers left for the commit, by key (e.g. ("card", case_id)).
+        self.deferred: dict[Any, Any] = {}
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self._sessions()
@@ -45,6 +55,10 @@ class UnitOfWork:
         # values intact (a rollback() would expire them), so callers may still read them.
         await self.session.close()
 
+    async def publish(self, event: object) -> None:
+        if self._event_handlers is not None:
+            await self._event_handlers.handle(self, event)
+
     def emit(self, *intents: Intent) -> None:
         """Record outgoing messages; they are sent only if this transaction commits."""
         now = self.clock.now()
@@ -52,6 +66,8 @@ class UnitOfWork:
             self.outbox.add(intent, now)
 
     async def commit(self) -> None:
+        if self._event_handlers is not None and self.deferred:
+            await self._event_handlers.before_commit(self)
         await self.session.commit()
         if self.outbox.added and self._on_outbox_commit is not None:
             self.outbox.added = 0
@@ -60,6 +76,17 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
         self.outbox.added = 0
+        self.deferred.clear()
+
+
+class EventHandlers:
+    """What follows a domain event; implemented in core/services/case_events.py."""
+
+    async def handle(self, uow: UnitOfWork, event: object) -> None:
+        raise NotImplementedError
+
+    async def before_commit(self, uow: UnitOfWork) -> None:
+        raise NotImplementedError
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

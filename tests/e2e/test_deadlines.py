@@ -51,9 +51,10 @@ async def test_reminder_then_breach_with_customer_update_and_escalation(timed) -
     # One update per deadline, even after a restart.
     await wait_outbox_settled(desk.database_url)
     desk.bot.kill()
+    polls = sum(1 for c in server.calls if c[0] == "getUpdates")
     desk.bot.start()
-    await server.wait_for(lambda: sum(1 for c in server.calls if c[0] == "getUpdates") > 0)
-    [status] = await talk.send("/status")
+    await server.wait_for(lambda: sum(1 for c in server.calls if c[0] == "getUpdates") > polls, timeout=60)
+    [status] = await talk.send("/status", timeout=30)
     assert status["text"].startswith("Your complaints"), [m.get("text", "")[:40] for m in server.bot_messages(customer.chat_id)][-5:]
     assert sum(1 for m in server.bot_messages(customer.chat_id) if "taking longer than we promised" in (m.get("text") or "")) == 1
 

@@ -1,0 +1,51 @@
+"""What follows from a domain event, in one place (DESIGN rule 13), run in the transaction
+that recorded it:
+
+- StageChanged: the new stage's deadlines are planned (at once: the step that moved the
+  case may read them next), and the card and topic are refreshed;
+- SeverityChanged: the stage's deadlines are planned again on the new clock, keeping the
+  stage's start; the card is refreshed;
+- CaseUpdated: the card is refreshed.
+
+Card edits are left for the commit and made once per case however often it changed, so a
+step that changes a case three times costs the group one edit.
+"""
+from __future__ import annotations
+
+from core.domain.events import CaseUpdated, SeverityChanged, StageChanged
+from core.services.deadlines import schedule_stage
+from core.services.routing import refresh_card
+from core.services.staff_desk import StaffDesk
+from core.storage.case_repositories import FINAL_STAGES
+from core.storage.models import Case
+from core.storage.uow import EventHandlers, UnitOfWork
+
+
+class CaseEventHandlers(EventHandlers):
+    def __init__(self, desk: StaffDesk) -> None:
+        self.desk = desk
+
+    async def handle(self, uow: UnitOfWork, event: object) -> None:
+        if isinstance(event, StageChanged):
+            await schedule_stage(uow, self.desk, event.case)
+            reopened = event.before in FINAL_STAGES and event.after not in FINAL_STAGES
+            self._card_later(uow, event.case, stage_changed=True, reopened=reopened)
+        elif isinstance(event, SeverityChanged):
+            await schedule_stage(uow, self.desk, event.case, entered=False)
+            self._card_later(uow, event.case)
+        elif isinstance(event, CaseUpdated):
+            self._card_later(uow, event.case, stage_changed=event.renamed)
+        else:
+            raise TypeError(f"no handler for {type(event).__name__}")
+
+    async def before_commit(self, uow: UnitOfWork) -> None:
+        cards = [key for key in uow.deferred if key[0] == "card"]
+        for key in cards:
+            case, topic_changed, reopened = uow.deferred.pop(key)
+            await refresh_card(uow, self.desk, case, stage_changed=topic_changed, reopened=reopened)
+
+    @staticmethod
+    def _card_later(uow: UnitOfWork, case: Case, stage_changed: bool = False, reopened: bool = False) -> None:
+        """`stage_changed`: the topic's name changes too; `reopened`: its topic opens again."""
+        _case, topic_changed, was_reopened = uow.deferred.get(("card", case.id), (case, False, False))
+        uow.deferred[("card", case.id)] = (case, topic_changed or stage_changed, was_reopened or reopened)
