@@ -43,11 +43,24 @@ log = logging.getLogger("kesu")
 EXIT_CONFIG = 2
 
 
+def running_calendar(region: str, zone: str, this_year: int) -> BusinessCalendar:
+    """The business calendar a running desk uses. Years without official holiday data
+    (later years, or this one before the lock is upgraded) are estimated by the holiday
+    package's rules, with a warning: a desk that refused to start on New Year's Day would
+    be worse than one whose holidays are estimated."""
+    official = BusinessCalendar(region, zone).official_years()
+    if this_year in official:
+        return BusinessCalendar(region, zone, years=range(this_year, this_year + 1))
+    log.warning(
+        "no official holiday data for this year; estimating it until the holiday package is upgraded "
+        "(python3 manage.py upgrade)",
+        extra={"region": region, "year": this_year, "covered": f"{official.start}-{official.stop - 1}"},
+    )
+    return BusinessCalendar(region, zone, years=range(0))
+
+
 def case_services(settings: Settings, deployment: DeploymentConfig, is_forum: bool) -> tuple[IntakeContext, StaffDesk]:
-    # The current year must have official holiday data (checked now); later years fall back
-    # to the library's rule-based estimate, with a warning, until it publishes them.
-    this_year = datetime.now(timezone.utc).year
-    calendar = BusinessCalendar(settings.holiday_region, settings.timezone, years=range(this_year, this_year + 1))
+    calendar = running_calendar(settings.holiday_region, settings.timezone, datetime.now(timezone.utc).year)
 
     def first_response_due(filed_at: datetime) -> datetime:
         # A new case is general until staff judge otherwise.

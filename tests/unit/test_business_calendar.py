@@ -415,3 +415,17 @@ def test_working_days_land_on_working_days(calendar, start, days):
 def test_duration_round_trips_through_text(amount, unit):
     duration = Duration(amount, unit)
     assert Duration.parse(str(duration)) == duration
+
+
+def test_a_running_desk_estimates_a_year_without_official_data_instead_of_refusing_to_start(caplog) -> None:
+    from bot.app import running_calendar
+
+    covered = BusinessCalendar("CN").official_years()
+    current = running_calendar("CN", "Asia/Shanghai", covered.stop - 1)
+    assert current.is_working_day(date(covered.stop - 1, 1, 1)) is False  # New Year's Day, official
+    assert not caplog.records
+    beyond = covered.stop + 3
+    estimated = running_calendar("CN", "Asia/Shanghai", beyond)
+    assert "no official holiday data for this year" in caplog.text
+    assert estimated.is_working_day(date(beyond, 1, 1)) is False  # estimated: still a holiday
+    assert estimated.is_working_day(date(beyond, 3, 10)) == (date(beyond, 3, 10).weekday() < 5)
