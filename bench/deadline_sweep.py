@@ -24,6 +24,7 @@ from core.clock import FrozenClock
 from core.domain.business_calendar import BusinessCalendar
 from core.domain.deployment import default_config
 from core.domain.sla import default_sla
+from core.services.case_events import CaseEventHandlers
 from core.services.deadlines import handle_due
 from core.services.staff_desk import StaffDesk
 from core.storage.db import create_engine, session_factory
@@ -74,8 +75,9 @@ async def sweep(url: str, due: int) -> tuple[float, float, int]:
         token, ids = await uow.deadlines.claim_due("bench", clock.now(), timedelta(minutes=2), due)
         await uow.commit()
     claimed = time.perf_counter()
+    handlers = CaseEventHandlers(desk)
     for deadline_id in ids:
-        async with UnitOfWork(sessions, clock) as uow:
+        async with UnitOfWork(sessions, clock, event_handlers=handlers) as uow:
             await handle_due(uow, desk, deadline_id, token)
             await uow.commit()
     handled = time.perf_counter()
