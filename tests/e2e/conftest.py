@@ -65,7 +65,8 @@ async def kesu(fake_server: FakeTelegramServer, tmp_path: Path, request: pytest.
     bot.start()
     running = Running(fake_server, bot, database_url)
     try:
-        await fake_server.wait_for(lambda: running.getupdates_calls() > 0, timeout=30)
+        # Generous: importing aiogram alone takes seconds of CPU, far more on a busy machine.
+        await fake_server.wait_for(lambda: running.getupdates_calls() > 0, timeout=90)
         yield running
     finally:
         if bot.process and bot.process.poll() is None:

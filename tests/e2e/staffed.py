@@ -66,7 +66,8 @@ async def running(desk: Staffed) -> AsyncIterator[Staffed]:
     """The desk's bot started and polling; stopped afterwards."""
     desk.bot.start()
     try:
-        await desk.server.wait_for(lambda: any(c[0] == "getUpdates" for c in desk.server.calls), timeout=30)
+        # Generous: importing aiogram alone takes seconds of CPU, far more on a busy machine.
+        await desk.server.wait_for(lambda: any(c[0] == "getUpdates" for c in desk.server.calls), timeout=90)
         yield desk
     finally:
         await desk.bot.stop_async()
