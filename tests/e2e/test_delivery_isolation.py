@@ -14,6 +14,7 @@ from tests.e2e.staffed import Staffed, case_row, file_complaint, query, running,
 
 pytestmark = pytest.mark.e2e
 
+STEP_TIMEOUT = 60.0  # a step may wait through a restart on a busy machine
 LOST_REPLY_UNSUPPORTED = "⚠️ 这条消息未能送达客户：所用的 Bot API 服务器不支持这类消息。"
 
 
@@ -141,17 +142,17 @@ async def test_kills_while_a_thread_fails_lose_nothing_and_send_nothing_twice(de
     async def kill_while_only_the_broken_thread_waits(attempts_before: int) -> None:
         """SIGKILL once everything but the broken thread is delivered and recorded, while its rows
         keep failing: every call in the instant before the kill is one that fails."""
-        await server.wait_for(lambda: len(calls_to(desk, "sendMessage", faulted, message_thread_id=broken)) > attempts_before + 1, timeout=30)
+        await server.wait_for(lambda: len(calls_to(desk, "sendMessage", faulted, message_thread_id=broken)) > attempts_before + 1, timeout=STEP_TIMEOUT)
 
         def only_the_broken_thread_pending() -> bool:
             pending = query(desk, "SELECT conversation FROM outbox WHERE status = 'pending'")
             return bool(pending) and {c for (c,) in pending} == {f"case:{case_e['id']}"}
 
-        await server.wait_for(only_the_broken_thread_pending, timeout=30)
-        polls = len(calls_to(desk, "getUpdates"))
+        await server.wait_for(only_the_broken_thread_pending, timeout=STEP_TIMEOUT)
         desk.bot.kill()
+        polls = len(calls_to(desk, "getUpdates"))  # counted after the kill: only the new process polls now
         desk.bot.start()
-        await server.wait_for(lambda: len(calls_to(desk, "getUpdates")) > polls, timeout=30)
+        await server.wait_for(lambda: len(calls_to(desk, "getUpdates")) > polls, timeout=STEP_TIMEOUT)
 
     await talk_e.send("Eve one.")
     await talk_f.send("Fay one.")
@@ -159,15 +160,15 @@ async def test_kills_while_a_thread_fails_lose_nothing_and_send_nothing_twice(de
     await talk_g._replies(1, 20)
     await kill_while_only_the_broken_thread_waits(0)
 
-    await talk_e.send("Eve two.")
+    await talk_e.send("Eve two.", timeout=STEP_TIMEOUT)
     reply_in(desk, case_e, "Eve, we read you.")  # from the broken thread to Eve's chat: that goes
-    await talk_e._replies(1, 20)
-    await talk_g.send("Gus one.")
+    await talk_e._replies(1, STEP_TIMEOUT)
+    await talk_g.send("Gus one.", timeout=STEP_TIMEOUT)
     await kill_while_only_the_broken_thread_waits(len(calls_to(desk, "sendMessage", faulted, message_thread_id=broken)))
 
     server.clear_faults()
-    await server.wait_for(lambda: any("Eve two." in t for t in in_thread(desk, case_e)), timeout=30)
-    await wait_outbox_settled(desk.database_url)
+    await server.wait_for(lambda: any("Eve two." in t for t in in_thread(desk, case_e)), timeout=STEP_TIMEOUT)
+    await wait_outbox_settled(desk.database_url, timeout=STEP_TIMEOUT)
 
     assert [t for t in in_thread(desk, case_e) if t.startswith("👤")] == [f"👤 Eve · {number_e}：\nEve one.", f"👤 Eve · {number_e}：\nEve two."]
     assert [t for t in in_thread(desk, case_f) if t.startswith("👤")] == [f"👤 Fay · {number_f}：\nFay one."]

@@ -1,8 +1,6 @@
 """The outbox sender against the fake Bot API: splitting, retries, final errors, resume."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from core.intents import AnswerCallback, Button, Phrase, SendMessage
