@@ -13,12 +13,14 @@ asyncio loop and inspect what the bot did::
     [reply] = await server.wait_for_messages(user.chat_id, 1, after=cursor)
     user.press_button_text(reply["message_id"], "OK")
     server.inject_fault("429", method="sendMessage", retry_after=2)
+    server.inject_fault("404", count=None, method="setMessageReaction")   # a server without that method
+    group.available_reactions = []            # setMessageReaction answers 400 REACTION_INVALID
     await server.stop()
 
 Transcript entries are Telegram Message dicts plus private keys: ``_from_bot``, ``_sent_at``
-(time.monotonic()), ``_edits`` (each edit's new content and ``_at``), ``_deleted``, ``_params`` (request
-parameters) and ``_reply_markup`` (any keyboard as sent; Telegram only echoes inline keyboards in
-``reply_markup``). Service messages (forum topic events) carry ``_service`` and are not bot messages.
+(time.monotonic()), ``_edits`` (each edit's new content and ``_at``), ``_deleted``, ``_reactions`` (as last set
+by the bot), ``_params`` (request parameters) and ``_reply_markup`` (any keyboard as sent; Telegram only echoes
+inline keyboards in ``reply_markup``). Service messages (forum topic events) carry ``_service`` and are not bot messages.
 
 Behaviour follows Telegram, including: a newer getUpdates terminates a pending one with 409; editMessageText
 without reply_markup removes the keyboard; topic messages are replies to the topic's creation message;

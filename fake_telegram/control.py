@@ -9,7 +9,9 @@ POST /control/users/{user_id}/{act}  act = send_text | send_text_in | send_comma
                                      body = keyword arguments; "chat_id"/"group_id" name a group, "data_base64"
                                      carries file bytes
 POST /control/deliver_twice          {"update"}
-POST /control/inject_fault           {"kind", "count", "method", "retry_after", "hold"}; also clear_faults
+POST /control/inject_fault           {"kind", "count" (null: until cleared), "method", "retry_after", "hold",
+                                     "chat_id", "message_thread_id", "description"}; also clear_faults
+POST /control/set_reactions          {"chat_id", "reactions": ["👍", ...] or [] (turned off) or null (all)}
 POST /control/set_unauthorized       {"value"}
 POST /control/wait_for_messages      {"chat_id", "n", "after", "timeout"}   (408 on timeout)
 GET  /control/transcript/{chat_id}, /control/bot_messages/{chat_id}?include_deleted=1, /control/cursor/{chat_id}
@@ -101,6 +103,7 @@ def setup_control(app: web.Application, server: FakeTelegramServer) -> None:
     route("POST", "deliver_twice", lambda r, b: s.deliver_twice(b["update"]))
     route("POST", "inject_fault", lambda r, b: vars(s.inject_fault(**b)))
     route("POST", "clear_faults", lambda r, b: s.clear_faults())
+    route("POST", "set_reactions", lambda r, b: setattr(_group(s, b["chat_id"]), "available_reactions", b.get("reactions")))
     route("POST", "set_unauthorized", lambda r, b: s.set_unauthorized(b.get("value", True)))
     route("POST", "wait_for_messages", lambda r, b: s.wait_for_messages(
         int(b["chat_id"]), b.get("n", 1), b.get("after", 0), b.get("timeout", 10)))

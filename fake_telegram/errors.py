@@ -64,4 +64,5 @@ NOT_MODIFIED = (
 )
 NOT_A_FORUM = "the chat is not a forum"
 BUTTON_DATA_INVALID = "BUTTON_DATA_INVALID"
+REACTION_INVALID = "REACTION_INVALID"
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"

@@ -23,6 +23,8 @@ class FakeGroup(ChatState):
         self.topic_map: dict[int, FakeTopic] = {}
         # Bots usually need admin rights here (topics, deleting messages); tests may change this.
         self.bot_status = "administrator"
+        # Emoji reactions allowed here; None: all of them, []: reactions turned off.
+        self.available_reactions: list[str] | None = None
 
     @property
     def chat_id(self) -> int:
@@ -57,6 +59,12 @@ class FakeGroup(ChatState):
         if self.forum:
             chat["is_forum"] = True
         return chat
+
+    def full_info(self) -> dict[str, Any]:
+        info = super().full_info()
+        if self.available_reactions is not None:
+            info["available_reactions"] = [{"type": "emoji", "emoji": e} for e in self.available_reactions]
+        return info
 
     def __repr__(self) -> str:
         return f"FakeGroup(id={self.id}, title={self.title!r}, forum={self.forum})"

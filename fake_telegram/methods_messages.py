@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .errors import NOT_MODIFIED, QUERY_INVALID, bad_request
+from .errors import NOT_MODIFIED, QUERY_INVALID, REACTION_INVALID, bad_request
 from .formatting import caption_fields, message_text
 from .groups import FakeGroup
 from .models import ChatState, public
@@ -232,7 +232,24 @@ async def send_contact(ctx: Ctx) -> dict[str, Any]:
     return public(send_bot_message(ctx, chat, {"contact": contact}))
 
 
-@method("pinChatMessage", "unpinChatMessage", "unpinAllChatMessages", "setMessageReaction")
+@method("pinChatMessage", "unpinChatMessage", "unpinAllChatMessages")
 async def accept_chat_operation(ctx: Ctx) -> bool:
     find_chat(ctx)
+    return True
+
+
+@method("setMessageReaction")
+async def set_message_reaction(ctx: Ctx) -> bool:
+    chat = find_chat(ctx)
+    reactions = ctx.p.json("reaction", [])
+    if not isinstance(reactions, list):
+        raise bad_request("can't parse reaction JSON object")
+    allowed = chat.available_reactions if isinstance(chat, FakeGroup) else None
+    # A group that turned reactions off (or allows only some) refuses the others.
+    if allowed is not None and any(r.get("type") != "emoji" or r.get("emoji") not in allowed for r in reactions):
+        raise bad_request(REACTION_INVALID)
+    message = chat.live(ctx.p.int("message_id"))
+    if message is not None:
+        message["_reactions"] = reactions
+    ctx.server.notify()
     return True

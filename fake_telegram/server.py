@@ -10,7 +10,7 @@ from aiohttp import web
 
 from . import methods_chats, methods_files, methods_messages, methods_topics, methods_updates  # noqa: F401
 from .control import setup_control
-from .errors import SERVER_ERRORS, ApiError, not_found, too_many_requests, unauthorized
+from .errors import ApiError, not_found, too_many_requests, unauthorized
 from .faults import Fault, FaultsMixin
 from .methods_files import download_response
 from .params import Params, normalize, read_request
@@ -86,7 +86,7 @@ class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin):
             bot = self.bots.get(token)
             if bot is None or self.unauthorized:
                 raise unauthorized()
-            fault = self.take_fault(name)
+            fault = self.take_fault(name, call.params)
             if fault is not None:
                 return await self._apply_fault(fault, request, call)
             handler = METHODS.get(name.lower())
@@ -105,8 +105,7 @@ class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin):
         if fault.kind == "429":
             raise too_many_requests(fault.retry_after)
         if fault.kind.isdigit():
-            code = int(fault.kind)
-            raise ApiError(code, SERVER_ERRORS[code])
+            raise ApiError(*fault.body())
         call.outcome = fault.kind
         self.notify()
         if fault.kind == "timeout":

@@ -54,7 +54,7 @@ class _Bucket:
     stops refilling until then without a separate field.
     """
 
-    __slots__ = ("rate", "capacity", "tokens", "stamp", "lock", "pending")
+    __slots__ = ("rate", "capacity", "tokens", "stamp", "lock", "pending", "urgent", "calm")
 
     def __init__(self, rate: float, capacity: int, now: float) -> None:
         self.rate = rate
@@ -63,6 +63,9 @@ class _Bucket:
         self.stamp = now
         self.lock = asyncio.Lock()  # FIFO, so waiters are served in arrival order
         self.pending = 0  # acquire() calls in progress on this bucket
+        self.urgent = 0  # of which not spare: someone waits for what they send
+        self.calm = asyncio.Event()  # set while urgent == 0
+        self.calm.set()
 
     def _refill(self, now: float) -> None:
         if now > self.stamp:
@@ -139,13 +142,24 @@ class SendRateLimiter:
         for chat_id in [c for c, b in self._chats.items() if b.forgettable(now)]:
             del self._chats[chat_id]
 
-    async def acquire(self, chat_id: int) -> None:
-        """Wait until one message may be sent to ``chat_id`` now, and account for it."""
+    async def acquire(self, chat_id: int, spare: bool = False) -> None:
+        """Wait until one message may be sent to ``chat_id`` now, and account for it.
+
+        ``spare``: nobody waits for this call (a card refresh). It takes a token only while no
+        other sender to the chat wants one, and only when one is left for whoever comes next,
+        so the chat's budget goes to what people wait for first.
+        """
         now = self._monotonic()
         self._maybe_prune(now)
         chat = self._chat_bucket(chat_id, now)
         chat.pending += 1
+        if not spare:
+            chat.urgent += 1
+            chat.calm.clear()
         try:
+            if spare:
+                await self._acquire_spare(chat)
+                return
             # Holding the chat lock until the tokens are taken keeps concurrent
             # senders to one chat from both spending its last token.
             async with chat.lock:
@@ -156,6 +170,25 @@ class SendRateLimiter:
                         return
         finally:
             chat.pending -= 1
+            if not spare:
+                chat.urgent -= 1
+                if chat.urgent == 0:
+                    chat.calm.set()
+
+    async def _acquire_spare(self, chat: _Bucket) -> None:
+        reserve = min(2.0, chat.capacity)
+        while True:
+            await chat.calm.wait()
+            # Sleeps without the lock: an urgent sender arriving meanwhile goes first.
+            delay = chat.wait(self._monotonic(), reserve)
+            if delay > 0:
+                await self._sleep(delay)
+                continue
+            async with chat.lock:
+                if chat.urgent or chat.wait(self._monotonic(), reserve) > 0:
+                    continue
+                if await self._take_global(chat):
+                    return
 
     async def _take_global(self, chat: _Bucket) -> bool:
         """Take a global and a chat token; False if the chat got blocked meanwhile."""

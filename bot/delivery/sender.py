@@ -1,32 +1,27 @@
-"""Outbox sender: pending rows -> Bot API calls, in order per chat, within Telegram's limits.
+"""Outbox sender: pending rows -> Bot API calls, in order per conversation, within Telegram's limits.
 
 Woken at once when a transaction commits outbox rows; also wakes on its own for retries
-and for rows another process wrote. Each chat is drained by one task so its messages
-keep their order; a row that must wait (429, backoff) holds back the rows behind it.
+and for rows another process wrote. Each conversation (core.delivery_order) is drained by
+one task so its messages keep their order; a row that must wait (a retry, a missing card)
+holds back only the rows behind it in that conversation. A 429 is about the chat's budget,
+so it pauses every conversation of that chat.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    RestartingTelegram,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
 
 from bot.backoff import jittered_delay
+from bot.delivery.failures import DONE, PERMANENT, RATE_LIMITED, Verdict, classify
 from bot.delivery.limits import SendRateLimiter
 from bot.delivery.telegram_calls import IntentExecutor, MissingTarget
 from bot.i18n import Renderer
 from core.clock import Clock
+from core.delivery_order import COALESCING_METHODS, is_cosmetic, target_conversation
 from core.intents import CopyMessage, Intent, SendMessage, decode_intent
 from core.services.delivery_effects import after_delivery, after_final_failure
 from core.storage.models import OutboxMessage
@@ -34,7 +29,8 @@ from core.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger("kesu.delivery")
 
-TRANSIENT = (TelegramServerError, TelegramNetworkError, RestartingTelegram, TelegramUnauthorizedError, asyncio.TimeoutError)
+# How long after the row ahead of it a cosmetic row looks again for its card or topic.
+TARGET_RECHECK = timedelta(seconds=0.5)
 
 
 @dataclass(frozen=True)
@@ -47,8 +43,11 @@ class RetryPolicy:
         return jittered_delay(attempts, self.backoff_base_seconds, self.backoff_cap_seconds)
 
 
+Lane = tuple[int, str]  # (chat_id, conversation)
+
+
 class OutboxSender:
-    CHAT_BATCH = 20
+    BATCH_PER_LANE = 20
 
     def __init__(
         self,
@@ -69,7 +68,9 @@ class OutboxSender:
         self._idle_recheck = idle_recheck_seconds
         self._batch = batch
         self._wake = asyncio.Event()
-        self._chat_tasks: dict[int, asyncio.Task[None]] = {}
+        self._lanes: dict[Lane, asyncio.Task[None]] = {}
+        # Chats paused by a 429: lanes already running stop before their next row.
+        self._paused_until: dict[int, datetime] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -80,7 +81,7 @@ class OutboxSender:
             while not stop.is_set():
                 self._wake.clear()
                 try:
-                    wait_seconds = await self._dispatch_due_chats()
+                    wait_seconds = await self._dispatch_due_lanes()
                 except Exception:
                     log.exception("outbox scan failed")
                     wait_seconds = self._idle_recheck
@@ -89,62 +90,84 @@ class OutboxSender:
                 wake_waiter.cancel()
         finally:
             stop_waiter.cancel()
-            await self._finish_chat_tasks()
+            await self._finish_lanes()
 
-    async def _finish_chat_tasks(self) -> None:
-        tasks = list(self._chat_tasks.values())
+    async def _finish_lanes(self) -> None:
+        tasks = list(self._lanes.values())
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=5)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _dispatch_due_chats(self) -> float:
-        """Start a drain task for each chat whose head row is due; seconds until the next one."""
+    def _paused(self, chat_id: int) -> bool:
+        until = self._paused_until.get(chat_id)
+        if until is None:
+            return False
+        if until <= self._clock.now():
+            del self._paused_until[chat_id]
+            return False
+        return True
+
+    async def _dispatch_due_lanes(self) -> float:
+        """Start a drain task for each conversation whose head row is due; seconds until the next one."""
         async with self._uow_factory() as uow:
-            heads = await uow.outbox.pending_chats(self._batch)
+            heads = await uow.outbox.pending_conversations(self._batch)
         now = self._clock.now()
         wait = self._idle_recheck
-        for chat_id, due_at in heads:
-            if chat_id in self._chat_tasks:
+        for chat_id, conversation, due_at in heads:
+            lane = (chat_id, conversation)
+            if lane in self._lanes:
                 continue
-            if due_at <= now:
-                self._chat_tasks[chat_id] = asyncio.create_task(self._drain_chat(chat_id))
+            if due_at <= now and not self._paused(chat_id):
+                self._lanes[lane] = asyncio.create_task(self._drain(lane))
             else:
-                wait = min(wait, (due_at - now).total_seconds())
+                wait = min(wait, (max(due_at, self._paused_until.get(chat_id, due_at)) - now).total_seconds())
         return max(wait, 0.01)
 
-    async def _drain_chat(self, chat_id: int) -> None:
+    async def _drain(self, lane: Lane) -> None:
+        chat_id, conversation = lane
         row: OutboxMessage | None = None
         try:
             while True:
-                async with self._uow_factory() as uow:
-                    rows = await uow.outbox.pending_for_chat(chat_id, limit=self.CHAT_BATCH)
+                rows = await self._next_rows(lane)
                 for row in rows:
-                    if row.next_attempt_at > self._clock.now():
+                    if row.next_attempt_at > self._clock.now() or self._paused(chat_id):
                         return
                     if not await self._deliver(row):
-                        return  # postponed: the rows behind it wait too
-                if len(rows) < self.CHAT_BATCH:
+                        return  # postponed: the rows behind it in this conversation wait too
+                if len(rows) < self.BATCH_PER_LANE:
                     return
         except Exception as error:
-            log.exception("delivery to chat failed unexpectedly", extra={"chat": chat_id})
+            log.exception("delivery failed unexpectedly", extra={"chat": chat_id, "conversation": conversation})
             await self._back_off_after_fault(row, error)
         finally:
-            self._chat_tasks.pop(chat_id, None)
+            self._lanes.pop(lane, None)
             self.wake()
+
+    async def _next_rows(self, lane: Lane) -> list[OutboxMessage]:
+        chat_id, conversation = lane
+        async with self._uow_factory() as uow:
+            rows = list(await uow.outbox.pending_in_conversation(chat_id, conversation, limit=self.BATCH_PER_LANE))
+            if len(rows) > 1 and rows[0].method in COALESCING_METHODS:
+                # Each edit carries the whole new card (or topic name): only the newest one matters.
+                superseded = await uow.outbox.supersede_all_but_newest(chat_id, conversation, self._clock.now())
+                await uow.commit()
+                log.info("older edits superseded", extra={"chat": chat_id, "conversation": conversation, "rows": superseded})
+                rows = list(await uow.outbox.pending_in_conversation(chat_id, conversation, limit=self.BATCH_PER_LANE))
+        return rows
 
     async def _back_off_after_fault(self, row: OutboxMessage | None, error: Exception) -> None:
         """An unexpected fault (a bug, the database away) must not spin: push the row back."""
         try:
             if row is not None:
-                await self._retry_later(row, None, f"{type(error).__name__}: {error}")
+                await self._retry_later(row, None, Verdict("retry", "fault", f"{type(error).__name__}: {error}"))
         except Exception:
-            log.exception("could not postpone the row; pausing the chat", extra={"chat": row.chat_id if row else None})
+            log.exception("could not postpone the row; pausing the conversation", extra={"chat": row.chat_id if row else None})
             await asyncio.sleep(self._idle_recheck)
 
     async def _deliver(self, row: OutboxMessage) -> bool:
-        """Sends one row; False when it was postponed (a 429 or a retry later)."""
+        """Sends one row; False when it was postponed (a 429, a retry later, a card not there yet)."""
         intent = decode_intent(row.method, row.chat_id, row.locale, row.payload)
 
         async def part_sent(message_id: int, is_last: bool) -> None:
@@ -156,67 +179,89 @@ class OutboxSender:
 
         try:
             outcome = await self._executor.execute(row, intent, part_sent)
-            if not isinstance(intent, (SendMessage, CopyMessage)):  # those record each part as it goes
-                async with self._uow_factory() as uow:
-                    await uow.outbox.finish(row.id, "sent", self._clock.now())
-                    await after_delivery(uow, intent, outcome.message_ids, outcome.thread_id)
-                    await uow.commit()
-            return True
-        except TelegramRetryAfter as error:
-            await self._postpone_chat(row, error.retry_after, error.message)
-            return False
-        except TRANSIENT as error:
-            return await self._retry_later(row, intent, f"{type(error).__name__}: {error}")
-        except TelegramForbiddenError as error:
-            await self._finish(row, intent, "failed", f"blocked: {error.message}")
-        except TelegramBadRequest as error:
-            await self._bad_request(row, intent, error)
-        except MissingTarget as error:
-            await self._finish(row, intent, "failed", f"missing_target: {error}")
+        except Exception as error:
+            verdict = classify(error)
+            if verdict is None:
+                raise
+            if isinstance(error, MissingTarget) and await self._wait_for_target(row, intent):
+                return False
+            return await self._decide(row, intent, verdict)
+        if not isinstance(intent, (SendMessage, CopyMessage)):  # those record each part as it goes
+            async with self._uow_factory() as uow:
+                await uow.outbox.finish(row.id, "sent", self._clock.now())
+                await after_delivery(uow, intent, outcome.message_ids, outcome.thread_id)
+                await uow.commit()
         return True
 
-    async def _finish(self, row: OutboxMessage, intent: Intent, status: str, error: str | None = None) -> None:
-        async with self._uow_factory() as uow:
-            await uow.outbox.finish(row.id, status, self._clock.now(), error)
-            if status == "failed":
-                await after_final_failure(uow, intent, error or "")
-            await uow.commit()
-        if status == "failed":
-            log.warning("outbox row failed for good", extra={"row": row.id, "chat": row.chat_id, "reason": error})
+    async def _decide(self, row: OutboxMessage, intent: Intent, verdict: Verdict) -> bool:
+        if verdict.action == DONE:
+            await self._finish(row, intent, "sent", verdict)
+            return True
+        if verdict.action == PERMANENT:
+            await self._finish(row, intent, "failed", verdict)
+            return True
+        if verdict.action == RATE_LIMITED:
+            await self._postpone_chat(row, verdict)
+            return False
+        return await self._retry_later(row, intent, verdict)
 
-    async def _postpone_chat(self, row: OutboxMessage, seconds: float, error: str) -> None:
+    def _log(self, decision: str, row: OutboxMessage, verdict: Verdict, level: int = logging.INFO, **extra: object) -> None:
+        """One line per decision about a row, with its reason."""
+        log.log(level, f"delivery {decision}", extra={
+            "row": row.id, "chat": row.chat_id, "conversation": row.conversation, "method": row.method,
+            "cause": verdict.cause, "reason": verdict.detail, **extra,
+        })
+
+    async def _finish(self, row: OutboxMessage, intent: Intent | None, status: str, verdict: Verdict, reason: str | None = None) -> None:
+        """Done for good: sent (the change was already there) or failed. Staff hear of a failure
+        in the case's thread, in the same transaction, unless the row was cosmetic."""
+        cosmetic = intent is not None and is_cosmetic(intent)
+        async with self._uow_factory() as uow:
+            await uow.outbox.finish(row.id, status, self._clock.now(), reason or verdict.reason)
+            if status == "failed" and intent is not None and not cosmetic:
+                await after_final_failure(uow, intent, verdict.cause, reason or verdict.reason)
+            await uow.commit()
+        if status == "sent":
+            self._log("already applied", row, verdict)
+        else:
+            self._log("failed for good", row, verdict, logging.INFO if cosmetic else logging.WARNING, cosmetic=cosmetic)
+
+    async def _postpone_chat(self, row: OutboxMessage, verdict: Verdict) -> None:
+        seconds = verdict.retry_after
         self._limiter.delay_chat(row.chat_id, seconds)
         until = self._clock.now() + timedelta(seconds=seconds)
+        self._paused_until[row.chat_id] = max(until, self._paused_until.get(row.chat_id, until))
         async with self._uow_factory() as uow:
-            await uow.outbox.retry_later(row.id, until, f"429: {error}", count_attempt=False)
+            await uow.outbox.retry_later(row.id, until, verdict.reason, count_attempt=False)
             await uow.outbox.delay_chat(row.chat_id, until)
             await uow.commit()
-        log.info("rate limited by Telegram", extra={"chat": row.chat_id, "retry_after": seconds})
+        self._log("paused for the chat", row, verdict, retry_after=seconds)
 
-    async def _retry_later(self, row: OutboxMessage, intent: Intent | None, error: str) -> bool:
+    async def _retry_later(self, row: OutboxMessage, intent: Intent | None, verdict: Verdict) -> bool:
         """Schedules another attempt, or gives up; True when the row is finished for good."""
         attempts = row.attempts + 1
-        gave_up = attempts >= self._retry.max_attempts
+        if attempts >= self._retry.max_attempts:
+            reason = f"gave up after {attempts} attempts: {verdict.reason}"
+            await self._finish(row, intent, "failed", Verdict(PERMANENT, "unreachable", reason), reason)
+            return True
+        when = self._clock.now() + timedelta(seconds=self._retry.delay(attempts))
         async with self._uow_factory() as uow:
-            if gave_up:
-                reason = f"gave up after {attempts} attempts: {error}"
-                await uow.outbox.finish(row.id, "failed", self._clock.now(), reason)
-                if intent is not None:
-                    await after_final_failure(uow, intent, reason)
-            else:
-                when = self._clock.now() + timedelta(seconds=self._retry.delay(attempts))
-                await uow.outbox.retry_later(row.id, when, error)
+            await uow.outbox.retry_later(row.id, when, verdict.reason)
             await uow.commit()
-        log.warning("delivery will be retried" if not gave_up else "delivery given up", extra={"row": row.id, "chat": row.chat_id, "attempt": attempts, "error": error})
-        return gave_up
+        self._log("will be retried", row, verdict, logging.WARNING, attempt=attempts, at=when.isoformat())
+        return False
 
-    async def _bad_request(self, row: OutboxMessage, intent: Intent, error: TelegramBadRequest) -> None:
-        text = error.message.lower()
-        if "message is not modified" in text or "topic_not_modified" in text:
-            # The change is already there (e.g. made just before a restart): done, not failed.
-            await self._finish(row, intent, "sent")
-        elif "chat not found" in text:
-            await self._finish(row, intent, "failed", f"chat_not_found: {error.message}")
-        else:
-            log.error("Telegram refused an outbox row", extra={"row": row.id, "chat": row.chat_id, "error": error.message})
-            await self._finish(row, intent, "failed", f"bad_request: {error.message}")
+    async def _wait_for_target(self, row: OutboxMessage, intent: Intent) -> bool:
+        """A card refresh (or topic rename) whose card is still queued waits for it; True if so."""
+        target = target_conversation(intent)
+        if target is None:
+            return False
+        async with self._uow_factory() as uow:
+            ahead = await uow.outbox.waiting_ahead(row.chat_id, target, row.id)
+            if ahead is None:
+                return False
+            when = max(ahead, self._clock.now()) + TARGET_RECHECK
+            await uow.outbox.retry_later(row.id, when, "waiting for the card or topic to be sent", count_attempt=False)
+            await uow.commit()
+        self._log("waits for its target", row, Verdict("retry", "target_pending", target), at=when.isoformat())
+        return True

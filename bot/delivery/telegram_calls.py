@@ -117,7 +117,7 @@ class IntentExecutor:
             case = await self._case(intent.case_id)
             if case is None or case.card_message_id is None:
                 raise MissingTarget(f"case {intent.case_id} has no card")
-            await self._limiter.acquire(intent.chat_id)
+            await self._limiter.acquire(intent.chat_id, spare=True)  # a refresh yields to relays
             await self._bot.edit_message_text(
                 text=truncate_html(self._renderer.render(intent.text, intent.locale)),
                 chat_id=intent.chat_id,

@@ -10,6 +10,8 @@ from core.intents import CaseRoute
 from core.storage.uow import UnitOfWork
 
 DELIVERED_MARK = "👌"
+# The route purpose of a notice about a failed delivery: its own failure is not reported again.
+FAILURE_NOTICE = "failure"
 
 
 async def after_delivery(uow: UnitOfWork, intent: Intent, message_ids: list[int], thread_id: int | None = None) -> None:
@@ -32,12 +34,46 @@ async def after_delivery(uow: UnitOfWork, intent: Intent, message_ids: list[int]
         uow.emit(SetReaction(intent.receipt.chat_id, intent.receipt.locale, intent.receipt.message_id, DELIVERED_MARK))
 
 
-async def after_final_failure(uow: UnitOfWork, intent: Intent, reason: str) -> None:
-    """A relayed staff message that can never arrive: say so in the case's thread."""
+async def after_final_failure(uow: UnitOfWork, intent: Intent, cause: str, reason: str) -> None:
+    """Something about a case that can never arrive: staff are told once, in the case's thread.
+
+    `cause` is the sender's one-word reading of the failure (blocked, unknown_method,
+    unreachable, ...), `reason` what is recorded. Cosmetic rows never come here, and a
+    notice that itself fails says nothing more.
+    """
     if isinstance(intent, (SendMessage, CopyMessage)) and intent.receipt is not None:
         receipt = intent.receipt
-        cause = Phrase("relay.failed.blocked") if reason.startswith("blocked") else Phrase("relay.failed.other")
-        uow.emit(
-            SendMessage(receipt.chat_id, receipt.locale, Phrase("relay.failed", reason=cause), route=CaseRoute(receipt.case_id, "notice"))
-        )
+        uow.emit(SendMessage(receipt.chat_id, receipt.locale, Phrase("relay.failed", reason=_cause(cause)), route=CaseRoute(receipt.case_id, FAILURE_NOTICE)))
         uow.cases.record_event(receipt.case_id, uow.clock.now(), "system", "delivery_failed", reason=reason)
+        return
+    notice = await _thread_notice(uow, intent, _cause(cause))
+    if notice is not None:
+        case_id, text = notice
+        uow.emit(SendMessage(intent.chat_id, intent.locale, text, route=CaseRoute(case_id, FAILURE_NOTICE)))
+        uow.cases.record_event(case_id, uow.clock.now(), "system", "delivery_failed", reason=reason)
+
+
+def _cause(cause: str) -> Phrase:
+    if cause == "blocked":
+        return Phrase("relay.failed.blocked")
+    if cause == "unknown_method":
+        return Phrase("relay.failed.unsupported")
+    if cause == "unreachable":
+        return Phrase("relay.failed.unreachable")
+    return Phrase("relay.failed.other")
+
+
+async def _thread_notice(uow: UnitOfWork, intent: Intent, reason: Phrase) -> tuple[int, Phrase] | None:
+    """(case, notice) for a row on its way to a case's thread that can never be posted there."""
+    if isinstance(intent, CreateTopic):
+        return intent.case_id, Phrase("thread.failed.topic", reason=reason)
+    if not isinstance(intent, (SendMessage, CopyMessage)) or intent.route is None or intent.route.purpose == FAILURE_NOTICE:
+        return None
+    case_id, purpose = intent.route.case_id, intent.route.purpose
+    if purpose == "relay":
+        case = await uow.cases.get(case_id)
+        number = case.number if case is not None else ""
+        return case_id, Phrase("thread.failed.customer_message", reason=reason, number=number)
+    if purpose == "evidence":
+        return case_id, Phrase("thread.failed.evidence", reason=reason)
+    return case_id, Phrase("thread.failed.other", reason=reason)

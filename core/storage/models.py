@@ -67,14 +67,19 @@ class OutboxMessage(Base):
     """One outgoing effect, committed with the change that caused it, sent afterwards."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_outbox_status_conversation", "status", "chat_id", "conversation"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Rows keep their order within (chat_id, conversation) only; see core.delivery_order.
+    conversation: Mapped[str] = mapped_column(String(64), server_default="chat")
     locale: Mapped[str] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # pending -> sent | failed
+    # pending -> sent | failed | superseded (a newer edit of the same card or topic came)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)

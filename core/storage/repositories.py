@@ -7,6 +7,7 @@ from typing import Sequence
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.delivery_order import conversation_of
 from core.intents import Intent, encode_intent
 from core.storage.models import OutboxMessage, ProcessedUpdate, User
 
@@ -46,6 +47,7 @@ class OutboxRepository:
         method, payload = encode_intent(intent)
         row = OutboxMessage(
             chat_id=intent.chat_id,
+            conversation=conversation_of(intent),
             locale=intent.locale,
             method=method,
             payload=payload,
@@ -63,24 +65,53 @@ class OutboxRepository:
     async def get(self, row_id: int) -> OutboxMessage | None:
         return await self._session.get(OutboxMessage, row_id)
 
-    async def pending_chats(self, limit: int) -> Sequence[tuple[int, datetime]]:
-        """Chats with pending rows and the earliest time their head row may go."""
+    async def pending_conversations(self, limit: int) -> Sequence[tuple[int, str, datetime]]:
+        """(chat, conversation, earliest time its head row may go) for conversations with pending rows."""
         head = (
-            select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("head_id"))
+            select(func.min(OutboxMessage.id).label("head_id"))
             .where(OutboxMessage.status == "pending")
-            .group_by(OutboxMessage.chat_id)
+            .group_by(OutboxMessage.chat_id, OutboxMessage.conversation)
             .subquery()
         )
         query = (
-            select(OutboxMessage.chat_id, OutboxMessage.next_attempt_at)
+            select(OutboxMessage.chat_id, OutboxMessage.conversation, OutboxMessage.next_attempt_at)
             .join(head, OutboxMessage.id == head.c.head_id)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         )
-        return [(chat_id, at) for chat_id, at in (await self._session.execute(query)).all()]
+        return [(chat_id, conversation, at) for chat_id, conversation, at in (await self._session.execute(query)).all()]
+
+    async def pending_in_conversation(self, chat_id: int, conversation: str, limit: int) -> Sequence[OutboxMessage]:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.conversation == conversation, OutboxMessage.status == "pending")
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def waiting_ahead(self, chat_id: int, conversation: str, before_id: int) -> datetime | None:
+        """When the earliest pending row of the conversation queued before `before_id` may go next;
+        None when there is none."""
+        query = select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.conversation == conversation,
+            OutboxMessage.status == "pending",
+            OutboxMessage.id < before_id,
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def supersede_all_but_newest(self, chat_id: int, conversation: str, at: datetime) -> int:
+        """Marks every pending row of the conversation but its newest one superseded."""
+        in_lane = (OutboxMessage.chat_id == chat_id, OutboxMessage.conversation == conversation, OutboxMessage.status == "pending")
+        newest = select(func.max(OutboxMessage.id)).where(*in_lane).scalar_subquery()
+        result = await self._session.execute(
+            update(OutboxMessage).where(*in_lane, OutboxMessage.id < newest).values(status="superseded", finished_at=at)
+        )
+        return result.rowcount or 0
 
     async def head_for_chat(self, chat_id: int) -> OutboxMessage | None:
-        """The oldest pending row of a chat: rows to one chat go strictly in order."""
+        """The oldest pending row of a chat, whatever its conversation."""
         rows = await self.pending_for_chat(chat_id, limit=1)
         return rows[0] if rows else None
 

@@ -388,6 +388,13 @@ async def test_get_chat(server, api, aiogram_bot, ptb_bot) -> None:
         ptb_info = telegram.ChatFullInfo.de_json(body["result"], ptb_bot)
         assert ptb_info.id == chat_id and not ptb_info.api_kwargs
     assert info.is_forum is True and info.title == "Support"
+    for reactions in ([], ["👍", "👌"]):  # turned off; only some allowed
+        forum.available_reactions = reactions
+        _, body = await api("getChat", chat_id=forum.id)
+        info = aiogram_result(m.GetChat, body, aiogram_bot)
+        assert [r.emoji for r in info.available_reactions] == reactions
+        ptb_info = telegram.ChatFullInfo.de_json(body["result"], ptb_bot)
+        assert [r.emoji for r in ptb_info.available_reactions] == reactions and not ptb_info.api_kwargs
 
 
 async def test_get_chat_member_statuses(server, api, aiogram_bot, ptb_bot) -> None:

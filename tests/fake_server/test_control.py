@@ -52,6 +52,16 @@ async def test_groups_faults_and_errors_over_http(server, http, api) -> None:
     status, body = await api("sendMessage", chat_id=chat_id, text="x")
     assert (status, body["parameters"]) == (429, {"retry_after": 5})
 
+    await control(http, server, "inject_fault", {"kind": "404", "count": None, "method": "setMessageReaction"})
+    for _ in range(2):
+        assert (await api("setMessageReaction", chat_id=chat_id, message_id=1))[0] == 404
+    await control(http, server, "clear_faults", {})
+    await control(http, server, "set_reactions", {"chat_id": chat_id, "reactions": []})
+    status, body = await api("setMessageReaction", chat_id=chat_id, message_id=1, reaction=[{"type": "emoji", "emoji": "👌"}])
+    assert (status, body["description"]) == (400, "Bad Request: REACTION_INVALID")
+    await control(http, server, "set_reactions", {"chat_id": chat_id, "reactions": None})
+    assert (await api("setMessageReaction", chat_id=chat_id, message_id=1, reaction=[{"type": "emoji", "emoji": "👌"}]))[0] == 200
+
     status, body = await control(http, server, "users/999/send_text", {"text": "x"})
     assert status == 400 and "no user 999" in body["error"]
     status, body = await control(http, server, "wait_for_messages", {"chat_id": chat_id, "timeout": 0.1})

@@ -208,3 +208,24 @@ async def test_unknown_method_token_and_unauthorized(server, api) -> None:
     assert [c.outcome for c in server.calls if c.method == "getMe"] == [
         "401: Unauthorized", "401: Unauthorized", "ok"]
     assert TOKEN not in str([c.params for c in server.calls])
+
+
+async def test_a_group_without_reactions_refuses_them(server, api, aiogram_bot) -> None:
+    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.types import ReactionTypeEmoji
+
+    group = server.create_group(title="Desk")
+    _, sent = await api("sendMessage", chat_id=group.id, text="hi")
+    mid = sent["result"]["message_id"]
+    thumbs = [{"type": "emoji", "emoji": "👍"}]
+    assert (await api("setMessageReaction", chat_id=group.id, message_id=mid, reaction=thumbs))[0] == 200
+    assert server.bot_messages(group.id)[0]["_reactions"] == thumbs
+    group.available_reactions = ["👍"]
+    assert await api("setMessageReaction", chat_id=group.id, message_id=mid,
+                     reaction=[{"type": "emoji", "emoji": "👌"}]) == bad("REACTION_INVALID")
+    group.available_reactions = []
+    assert await api("setMessageReaction", chat_id=group.id, message_id=mid, reaction=thumbs) == bad("REACTION_INVALID")
+    with pytest.raises(TelegramBadRequest) as refused:
+        await aiogram_bot.set_message_reaction(group.id, mid, [ReactionTypeEmoji(emoji="👌")])
+    assert refused.value.message == "Bad Request: REACTION_INVALID"
+    assert server.bot_messages(group.id)[0]["_reactions"] == thumbs  # the refused ones changed nothing

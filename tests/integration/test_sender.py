@@ -1,87 +1,10 @@
 """The outbox sender against the fake Bot API: splitting, retries, final errors, resume."""
 from __future__ import annotations
 
-import asyncio
-from typing import AsyncIterator
-
 import pytest
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 
-from bot.delivery.limits import RateLimits, SendRateLimiter
-from bot.delivery.sender import OutboxSender, RetryPolicy
-from bot.i18n import Catalogs, Renderer
-from core.clock import SystemClock
 from core.intents import AnswerCallback, Button, Phrase, SendMessage
-from core.storage.db import session_factory
-from core.storage.uow import UnitOfWork
-from fake_telegram import FakeTelegramServer
-
-TOKEN = "123456:TEST-TOKEN"
-FAST_LIMITS = RateLimits(per_chat_per_second=1000, per_chat_burst=100, global_per_second=10000, global_burst=100)
-
-
-class Harness:
-    def __init__(self, server: FakeTelegramServer, uow_factory, sender: OutboxSender) -> None:
-        self.server = server
-        self.uow_factory = uow_factory
-        self.sender = sender
-
-    async def emit(self, *intents) -> None:
-        async with self.uow_factory() as uow:
-            uow.emit(*intents)
-            await uow.commit()
-
-    async def row_states(self) -> list[tuple[str, str | None, int]]:
-        async with self.uow_factory() as uow:
-            from sqlalchemy import select
-
-            from core.storage.models import OutboxMessage
-
-            rows = (await uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
-            return [(row.status, row.last_error, row.parts_sent) for row in rows]
-
-    async def wait_settled(self, timeout: float = 20) -> list[tuple[str, str | None, int]]:
-        async def settled() -> list:
-            while True:
-                states = await self.row_states()
-                if all(status != "pending" for status, _, _ in states):
-                    return states
-                await asyncio.sleep(0.02)
-
-        return await asyncio.wait_for(settled(), timeout)
-
-
-@pytest.fixture
-async def harness(engine) -> AsyncIterator[Harness]:
-    server = FakeTelegramServer(token=TOKEN)
-    await server.start()
-    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(server.base_url), timeout=2))
-    sessions = session_factory(engine)
-    sender_box: list[OutboxSender] = []
-
-    def uow_factory() -> UnitOfWork:
-        return UnitOfWork(sessions, SystemClock(), on_outbox_commit=sender_box[0].wake if sender_box else None)
-
-    sender = OutboxSender(
-        bot,
-        uow_factory,
-        Renderer(Catalogs(), "Asia/Shanghai"),
-        SendRateLimiter(FAST_LIMITS),
-        SystemClock(),
-        RetryPolicy(max_attempts=3, backoff_base_seconds=0.05, backoff_cap_seconds=0.2),
-    )
-    sender_box.append(sender)
-    stop = asyncio.Event()
-    task = asyncio.create_task(sender.run(stop))
-    try:
-        yield Harness(server, uow_factory, sender)
-    finally:
-        stop.set()
-        await task
-        await bot.session.close()
-        await server.stop()
+from tests.integration.sender_harness import Harness
 
 
 async def test_a_text_over_4096_characters_arrives_whole_in_parts(harness: Harness) -> None:

@@ -89,7 +89,7 @@ async def test_rows_of_one_chat_come_out_in_order_and_delays_hold_the_chat(uow_f
         await uow.outbox.delay_chat(5, later)
         await uow.commit()
     async with uow_factory() as uow:
-        heads = dict(await uow.outbox.pending_chats(10))
+        heads = {chat: at for chat, _conversation, at in await uow.outbox.pending_conversations(10)}
         assert heads == {6: clock.now(), 5: later}
         assert (await uow.outbox.count_by_status()) == {"pending": 4}
 

@@ -390,3 +390,58 @@ def test_random_traffic_never_exceeds_any_window(
             assert_windows(times, chat_burst, chat_rate)
     for index, (chat, t) in enumerate(rec.sent):
         assert not any(index >= since and t < end - TOL for since, end in blocked[chat])
+
+
+class SpareRecorder(Recorder):
+    async def send_spare(self, chat_id: int, tag="spare") -> None:
+        await self.limiter.acquire(chat_id, spare=True)
+        self.sent.append((chat_id, self.clock.now, tag))
+
+
+async def test_a_spare_call_waits_for_everyone_a_person_waits_for():
+    clock, limiter = make(RateLimits(per_group_per_minute=60, per_group_burst=3))
+    rec = SpareRecorder(clock, limiter)
+    await clock.run(rec.send_many(-1, 3))
+
+    async def relays_after(seconds: float) -> None:
+        await clock.sleep(seconds)
+        await asyncio.gather(rec.send(-1, tag="a"), rec.send(-1, tag="b"))
+
+    # The card refresh asked first, while the bucket was empty; the relays that came after still go first.
+    await clock.run(rec.send_spare(-1), relays_after(0.5))
+    assert [e[2] for e in rec.sent[3:]] == ["a", "b", "spare"]
+    # Then it waits until two tokens are back, one of them left for whoever comes next.
+    assert rel(rec.times()[3:]) == [1, 2, 4]
+
+
+async def test_a_spare_call_leaves_a_token_for_whoever_comes_next():
+    clock, limiter = make(RateLimits(per_group_per_minute=60, per_group_burst=3))
+    rec = SpareRecorder(clock, limiter)
+    await clock.run(rec.send_many(-1, 2))
+
+    async def relay_after(seconds: float) -> None:
+        await clock.sleep(seconds)
+        await rec.send(-1, tag="relay")
+
+    await clock.run(rec.send_spare(-1), relay_after(1.0))
+    # One token was left: the spare call waited for a second, and the relay right after it did not wait.
+    assert [(e[2] if len(e) > 2 else None, t) for e, t in zip(rec.sent, rel(rec.times()))] == [
+        (None, 0), (None, 0), ("spare", 1), ("relay", 1)]
+
+
+async def test_a_spare_call_goes_at_once_when_nobody_else_sends():
+    clock, limiter = make(RateLimits(per_chat_per_second=1, per_chat_burst=1))
+    rec = SpareRecorder(clock, limiter)
+    await clock.run(rec.send_spare(5))
+    await clock.run(rec.send_spare(5), rec.send(6))
+    # A bucket of one keeps no reserve: the spare call only waits for the token itself.
+    assert rel(rec.times(5)) == [0, 1] and rel(rec.times(6)) == [0]
+
+
+async def test_a_spare_call_honours_a_flood_wait():
+    clock, limiter = make()
+    rec = SpareRecorder(clock, limiter)
+    limiter.delay_chat(-1, 10)
+    await clock.run(rec.send_spare(-1))
+    # The bucket resumes with one token after a flood wait; the spare call leaves it for a person.
+    assert rel(rec.times()) == [pytest.approx(10 + 60 / 17)]
