@@ -80,9 +80,8 @@ class StartupWatchdog:
     """Tracks the current start-up step against its limit on an injected monotonic clock.
 
     `timeouts` maps step names to seconds; steps not named get BUILT_IN_LIMITS or else
-    `default`. Lines logged
-    before `logging_ready()` are held back and written then, so a configuration error
-    stays the single line on stderr.
+    `default`. Lines logged before `logging_ready()` are held back and written then, so a
+    configuration error stays the single line on stderr.
     """
 
     def __init__(
@@ -145,6 +144,7 @@ class StartupWatchdog:
                 extra={"step": name, "error": f"{type(error).__name__}: {error}"},
                 exc_info=True,
             )
+            # The step stays current: clean-up on the way out is bounded by its limit too.
             raise StartupFailed(name) from error
         self.done()
 
