@@ -5,12 +5,14 @@ import asyncio
 from datetime import datetime, timezone
 import logging
 import signal
+from typing import Awaitable
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.types import BotCommandScopeAllPrivateChats, User as TelegramUser
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.backoff import Backoff
 from bot.deadline_worker import run_deadlines
@@ -25,6 +27,7 @@ from bot.middlewares.staff_gate import StaffGate
 from bot.middlewares.transaction import HandlerName, UpdateTransaction
 from bot.polling import InvalidToken, poll
 from bot.settings import Settings
+from bot.startup import EXIT_FAILED, StartupFailed, StartupWatchdog
 from core.clock import Clock, OffsetClock, SystemClock
 from core.domain.abuse import AbuseConfig
 from core.domain.business_calendar import BusinessCalendar
@@ -34,7 +37,7 @@ from core.services.housekeeping import prune_finished_outbox, prune_processed_up
 from core.services.intake import IntakeContext
 from core.services.case_events import CaseEventHandlers
 from core.services.staff_desk import StaffDesk
-from core.storage.db import create_engine, session_factory
+from core.storage.db import check_connection, create_engine, session_factory
 from core.storage.migrate import migrate
 from core.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -93,7 +96,7 @@ async def handler_group_is_forum(bot: Bot, chat_id: int | None) -> bool:
     if chat_id is None:
         return False
     try:
-        chat = await bot.get_chat(chat_id)
+        chat = await bot.get_chat(chat_id, request_timeout=15)
     except Exception as error:
         log.warning("cannot read the handler group; treating it as a plain group", extra={"error": f"{type(error).__name__}: {error}"})
         return False
@@ -146,20 +149,26 @@ async def housekeeping(uow_factory: UnitOfWorkFactory, stop: asyncio.Event, ever
         await Backoff.wait(every_seconds, stop)
 
 
-async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | None = None) -> int:
-    """Run until SIGINT/SIGTERM; returns the process exit code."""
+async def run(settings: Settings, deployment: DeploymentConfig, startup: StartupWatchdog, clock: Clock | None = None) -> int:
+    """Run until SIGINT/SIGTERM; returns the process exit code. Each start-up step runs
+    under `startup`, which ends the process if one does not finish in time."""
     clock = clock or (OffsetClock(settings.clock_offset_file) if settings.clock_offset_file else SystemClock())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
-    engine = create_engine(settings.database_url)
     bot = build_bot(settings)
+    engine: AsyncEngine | None = None
     try:
-        await migrate(engine)
+        with startup.step("database-connect"):
+            engine = create_engine(settings.database_url)
+            await check_connection(engine)
+        with startup.step("database-migrations"):
+            await migrate(engine)
         sessions = session_factory(engine)
-        renderer = Renderer(Catalogs(), settings.timezone)
+        with startup.step("catalogs"):
+            renderer = Renderer(Catalogs(), settings.timezone)
         limiter = SendRateLimiter(
             RateLimits(
                 per_chat_per_second=settings.send_per_chat_per_second,
@@ -185,13 +194,18 @@ async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | N
             clock,
             RetryPolicy(max_attempts=settings.send_max_attempts, backoff_cap_seconds=settings.send_backoff_cap_seconds),
         )
-        me = await wait_for_bot_api(bot, settings, stop)
+        with startup.step("bot-identity", passes=(InvalidToken,)):
+            me = await wait_for_bot_api(bot, settings, stop)
         if me is None:
             return 0
-        intake, desk = case_services(settings, deployment, await handler_group_is_forum(bot, settings.handler_chat_id))
+        with startup.step("handler-group"):
+            is_forum = await handler_group_is_forum(bot, settings.handler_chat_id)
+        with startup.step("business-calendar"):
+            intake, desk = case_services(settings, deployment, is_forum)
         event_handlers = CaseEventHandlers(desk)
         if settings.deadline_worker_only:
             sender = None  # the main process sends what this one commits
+            startup.finish()
             log.info("running as a deadline worker only")
             await run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds)
             return 0
@@ -199,21 +213,27 @@ async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | N
         log.info("connected to the Bot API", extra={"bot": me.username, "api": settings.telegram_api_base})
         if settings.handler_chat_id is None:
             log.warning("HANDLER_CHAT_ID is not set: complaints are stored but not routed to staff")
-        try:
-            await register_commands(bot, renderer, settings.default_locale)
-            await bot.delete_webhook(drop_pending_updates=False)
-        except TelegramUnauthorizedError as error:
-            raise InvalidToken(str(error)) from error
-        except Exception as error:  # the menu is cosmetic; polling retries on its own
-            log.warning("could not register the command menu", extra={"error": f"{type(error).__name__}: {error}"})
+        # Both are cosmetic (polling works without them): a failure is a warning, but a call
+        # that never answers still ends the start, like any other step.
+        with startup.step("command-menus", passes=(InvalidToken,)):
+            await cosmetic("could not register the command menu", register_commands(bot, renderer, settings.default_locale))
+        with startup.step("webhook-removal", passes=(InvalidToken,)):
+            await cosmetic("could not remove a webhook", bot.delete_webhook(drop_pending_updates=False))
 
         workers = [
             asyncio.create_task(sender.run(stop), name="outbox-sender"),
             asyncio.create_task(housekeeping(uow_factory, stop), name="housekeeping"),
             asyncio.create_task(run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds), name="deadlines"),
         ]
+
+        def serving() -> None:
+            startup.done()
+            startup.finish()
+
         try:
-            await poll(dispatcher, bot, stop, settings.polling_timeout_seconds, settings.telegram_api_base)
+            # The first answer may take the whole long poll when nothing is waiting.
+            startup.begin("first-getupdates", extra_seconds=settings.polling_timeout_seconds)
+            await poll(dispatcher, bot, stop, settings.polling_timeout_seconds, settings.telegram_api_base, on_first_answer=serving)
         finally:
             stop.set()
             await asyncio.gather(*workers)
@@ -221,6 +241,18 @@ async def run(settings: Settings, deployment: DeploymentConfig, clock: Clock | N
     except InvalidToken:
         log.error("BOT_TOKEN was rejected by the Bot API (401 Unauthorized); check the token @BotFather gave you")
         return EXIT_CONFIG
+    except StartupFailed:
+        return EXIT_FAILED
     finally:
         await bot.session.close()
-        await engine.dispose()
+        if engine is not None:
+            await engine.dispose()
+
+
+async def cosmetic(warning: str, call: Awaitable[object]) -> None:
+    try:
+        await call
+    except TelegramUnauthorizedError as error:
+        raise InvalidToken(str(error)) from error
+    except Exception as error:
+        log.warning(warning, extra={"error": f"{type(error).__name__}: {error}"})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,8 +38,12 @@ def compile_if_stale(locales_dir: Path = LOCALES_DIR) -> None:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as mo_file:
+        # Written aside and renamed: a process killed while writing (or a second one
+        # starting at the same moment) never leaves a truncated catalog that looks fresh.
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+        os.replace(partial, mo_path)
 
 
 class Catalogs:

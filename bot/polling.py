@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import Sequence
+from typing import Callable, Sequence
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramConflictError, TelegramUnauthorizedError
@@ -52,7 +52,15 @@ async def handle_batch(dispatcher: Dispatcher, bot: Bot, updates: Sequence[Updat
     await asyncio.gather(*(_feed_in_order(dispatcher, bot, chat_updates) for chat_updates in by_chat.values()))
 
 
-async def poll(dispatcher: Dispatcher, bot: Bot, stop: asyncio.Event, timeout_seconds: int, api_base: str) -> None:
+async def poll(
+    dispatcher: Dispatcher,
+    bot: Bot,
+    stop: asyncio.Event,
+    timeout_seconds: int,
+    api_base: str,
+    on_first_answer: Callable[[], None] | None = None,
+) -> None:
+    """`on_first_answer` is called once, when getUpdates first answers: start-up is over."""
     offset: int | None = None
     # A short cap: after an outage customers wait at most this long for the bot to notice
     # Telegram is back; one getUpdates every 10 s costs nothing.
@@ -95,6 +103,9 @@ async def poll(dispatcher: Dispatcher, bot: Bot, stop: asyncio.Event, timeout_se
             await backoff.wait(delay, stop)
             continue
         backoff.reset()
+        if on_first_answer is not None:
+            on_first_answer()
+            on_first_answer = None
         if updates:
             await handle_batch(dispatcher, bot, updates)
             offset = updates[-1].update_id + 1

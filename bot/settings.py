@@ -1,14 +1,16 @@
 """Deployment settings from the environment and a .env file."""
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.startup import DEFAULT_STEP_TIMEOUT, STEPS
 from core.locale import SUPPORTED_LOCALES
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -49,6 +51,11 @@ class Settings(BaseSettings):
     clock_offset_file: Path | None = None
     # Long-poll wait per getUpdates call.
     polling_timeout_seconds: int = Field(25, ge=0, le=50)
+    # Start-up is bounded: each step's time limit (loading the code: 180 s), and limits for
+    # named steps written "database-migrations=600,bot-identity=120". The first getUpdates
+    # also gets the long-poll wait.
+    startup_timeout_seconds: float = Field(DEFAULT_STEP_TIMEOUT, gt=0, allow_inf_nan=False)
+    startup_step_timeouts: Annotated[dict[str, float], NoDecode] = {}
 
     @field_validator("bot_token")
     @classmethod
@@ -79,6 +86,28 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("must be an IANA time zone such as Asia/Shanghai") from None
         return value
+
+    @field_validator("startup_step_timeouts", mode="before")
+    @classmethod
+    def _step_timeouts(cls, value: object) -> object:
+        if isinstance(value, str):
+            items = [part.strip().partition("=")[::2] for part in value.split(",") if part.strip()]
+        elif isinstance(value, dict):
+            items = list(value.items())
+        else:
+            return value
+        limits: dict[str, float] = {}
+        for step, seconds in items:
+            step = str(step).strip()
+            if step not in STEPS:
+                raise ValueError(f"{step!r} is not a start-up step; the steps are " + ", ".join(STEPS))
+            try:
+                limits[step] = float(seconds)
+            except ValueError:
+                raise ValueError(f"{step}: write step=seconds, e.g. database-migrations=600") from None
+            if not (math.isfinite(limits[step]) and limits[step] > 0):
+                raise ValueError(f"{step}: the seconds must be a number more than 0")
+        return limits
 
     @field_validator("default_locale")
     @classmethod

@@ -33,5 +33,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+async def check_connection(engine: AsyncEngine) -> None:
+    """One round trip: the server answers, or the SQLite file opens and can be read."""
+    statement = "SELECT count(*) FROM sqlite_master" if engine.dialect.name == "sqlite" else "SELECT 1"
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql(statement)
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -24,4 +24,11 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            # pysqlite opens no transaction for DDL, so without this each CREATE commits on
+            # its own: a kill halfway through the first migration left tables without
+            # their version row, and every later start failed on "table already exists".
+            # One explicit transaction makes the upgrade all or nothing; IMMEDIATE takes
+            # the write lock first, so two processes starting at once take turns.
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
         await connection.run_sync(upgrade)

@@ -60,7 +60,7 @@ class BotProcess:
         bot while it shuts down."""
         return await asyncio.to_thread(self.stop, timeout)
 
-    async def wait_exit(self, timeout: float = 20) -> int:
+    async def wait_exit(self, timeout: float = 90) -> int:
         assert self.process is not None
         deadline = time.monotonic() + timeout
         while self.process.poll() is None:

@@ -53,3 +53,38 @@ def test_invalid_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name:
     message = str(error.value)
     assert message.startswith(f"{name} is invalid:") and "\n" not in message
     assert "not a token" not in message  # a bad token is not echoed either
+
+
+def test_start_up_limits_default_to_a_minute_a_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.delenv("STARTUP_TIMEOUT_SECONDS", raising=False)
+    monkeypatch.delenv("STARTUP_STEP_TIMEOUTS", raising=False)
+    settings = load_settings()
+    assert (settings.startup_timeout_seconds, settings.startup_step_timeouts) == (60.0, {})
+
+
+def test_start_up_limits_per_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("STARTUP_TIMEOUT_SECONDS", "20")
+    monkeypatch.setenv("STARTUP_STEP_TIMEOUTS", "database-migrations=600, bot-identity=2.5,")
+    settings = load_settings()
+    assert settings.startup_timeout_seconds == 20
+    assert settings.startup_step_timeouts == {"database-migrations": 600, "bot-identity": 2.5}
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("warm-up=5", "'warm-up' is not a start-up step; the steps are settings, deployment-file"),
+        ("catalogs", "catalogs: write step=seconds"),
+        ("catalogs=soon", "catalogs: write step=seconds"),
+        ("catalogs=0", "catalogs: the seconds must be a number more than 0"),
+        ("catalogs=inf", "catalogs: the seconds must be a number more than 0"),
+    ],
+)
+def test_bad_start_up_limits_name_the_variable_and_the_step(monkeypatch: pytest.MonkeyPatch, value: str, reason: str) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("STARTUP_STEP_TIMEOUTS", value)
+    with pytest.raises(ConfigurationError) as error:
+        load_settings()
+    assert str(error.value).startswith(f"STARTUP_STEP_TIMEOUTS is invalid: {reason}")
