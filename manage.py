@@ -112,8 +112,9 @@ def write_lock(uv: Path, upgrade: list[str] | None) -> None:
         args += ["--upgrade-package", name]
     _run(*args)
     common = ["export", "--frozen", "--no-emit-project", "--no-dev", "--format", "requirements-txt", "--quiet"]
-    _run(uv, *common, "-o", LOCKS["runtime"])
-    _run(uv, *common, "--extra", "dev", "-o", LOCKS["dev"])
+    # Relative paths: uv writes the command into the file's header, which must not vary.
+    _run(uv, *common, "-o", LOCKS["runtime"].relative_to(ROOT))
+    _run(uv, *common, "--extra", "dev", "-o", LOCKS["dev"].relative_to(ROOT))
 
 
 def main(argv: list[str]) -> None:

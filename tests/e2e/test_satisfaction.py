@@ -63,6 +63,8 @@ async def test_the_record_checks_the_cost_and_the_follow_up_can_reopen(timed) ->
     customer, talk, number, card, case, rate = await resolved_case(desk)
     await server.wait_for(lambda: group_message(desk, f"📝 {number} 处理记录（1/6）") is not None)
     await press_in_group(desk, desk.agent, group_message(desk, f"📝 {number} 处理记录（1/6）"), "第三方")
+    # The button's answer and the next question travel separately: wait for the question.
+    await server.wait_for(lambda: group_message(desk, f"📝 {number} 处理记录（2/6）") is not None)
     await press_in_group(desk, desk.agent, group_message(desk, f"📝 {number} 处理记录（2/6）"), "间接责任")
     for step, text in (("（3/6）", "物流公司摔坏"), ("（4/6）", "退款")):
         await server.wait_for(lambda step=step: group_message(desk, f"📝 {number} 处理记录。{step}") is not None)
