@@ -14,10 +14,11 @@ rules and key-path errors as core.domain.deployment.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from itertools import islice
 from types import MappingProxyType
 from typing import Any
 
@@ -47,6 +48,9 @@ STAFF_STAGES = ("received", "accepted", "investigating", "resolved")
 CUSTOMER_STAGES = ("solution_proposed", "follow_up")
 
 TOP_TIER = int(Role.DIRECTOR)
+# A case left alone for weeks climbs no higher than the top; the cap keeps a misconfigured
+# minute-long ladder from walking its breaches for long.
+_MAX_BREACH_STEPS = 10_000
 
 
 def tier_after_breaches(start_tier: int, breaches: int) -> int:
@@ -188,13 +192,7 @@ class SlaPolicy:
         first = self.due(calendar, severity, stage, entered_at)
         if first is None or stage not in STAFF_STAGES or count <= 0:
             return ()
-        times = [first]
-        while len(times) < count:
-            breaches = len(times)
-            wait = self.wait_after_breach(severity, stage, breaches, tier_after_breaches(start_tier, breaches))
-            assert wait is not None
-            times.append(calendar.add(times[-1], wait))
-        return tuple(times)
+        return tuple(at for at, _, _ in islice(self._breaches_from(calendar, severity, stage, first, 1, start_tier), count))
 
     def catch_up(
         self, calendar: BusinessCalendar, severity: str, stage: str, breach_at: datetime, breach_no: int, tier: int,
@@ -203,38 +201,43 @@ class SlaPolicy:
         """Acting at `now` on the breach that fell due at `breach_at`: how many breaches the
         case has had by now (the bot may have been down for days), the tier it has reached,
         and when it breaches next, planned from now: nothing missed is replayed."""
-        breaches, tier, at = breach_no, tier_after_breaches(tier, 1), breach_at
-        # A case left alone for weeks climbs no higher than the top; the cap keeps a
-        # misconfigured minute-long ladder from looping for long.
-        for _ in range(10_000):
-            wait = self.wait_after_breach(severity, stage, breaches, tier)
-            if wait is None:
-                return CatchUp(breaches - breach_no + 1, breaches, tier, None)
-            following = calendar.add(at, wait)
-            if following > now:
+        chain = islice(self._breaches_from(calendar, severity, stage, breach_at, breach_no, tier), _MAX_BREACH_STEPS)
+        _, last_no, reached = next(chain)  # the breach acted on counts, however late
+        for at, number, tier_then in chain:
+            if at > now:
                 break
-            breaches, tier, at = breaches + 1, tier_after_breaches(tier, 1), following
-        wait = self.wait_after_breach(severity, stage, breaches, tier)
-        return CatchUp(breaches - breach_no + 1, breaches, tier, calendar.add(now, wait) if wait else None)
+            last_no, reached = number, tier_then
+        wait = self.wait_after_breach(severity, stage, last_no, reached)
+        return CatchUp(last_no - breach_no + 1, last_no, reached, calendar.add(now, wait) if wait else None)
 
     def promise_after(
         self, calendar: BusinessCalendar, severity: str, stage: str, catch_up: "CatchUp", now: datetime
     ) -> datetime | None:
         """The time named to a customer told now that the case is late: the first planned
         breach at which they will be told again, so every promise is kept by a message."""
-        at, breaches, tier = catch_up.next_breach_at, catch_up.breach_no + 1, catch_up.tier
-        if at is None:
+        if catch_up.next_breach_at is None:
             return None
         quiet_until = calendar.add(now, self.late_notice_every(severity))
-        for _ in range(10_000):
+        at = catch_up.next_breach_at
+        chain = self._breaches_from(calendar, severity, stage, at, catch_up.breach_no + 1, catch_up.tier)
+        for at, _, _ in islice(chain, _MAX_BREACH_STEPS):
             if at >= quiet_until:
                 break
-            tier = tier_after_breaches(tier, 1)
-            wait = self.wait_after_breach(severity, stage, breaches, tier)
-            if wait is None:
-                break
-            at, breaches = calendar.add(at, wait), breaches + 1
         return at
+
+    def _breaches_from(
+        self, calendar: BusinessCalendar, severity: str, stage: str, at: datetime, breach_no: int, tier_before: int
+    ) -> Iterator[tuple[datetime, int, int]]:
+        """Breach `breach_no` at `at`, which moves a case from `tier_before` one tier up, and
+        every later breach of a stage that is never left: (when, its number, the tier it
+        leaves the case at). Ends where nothing escalates (a customer stage)."""
+        tier = tier_after_breaches(tier_before, 1)
+        while True:
+            yield at, breach_no, tier
+            wait = self.wait_after_breach(severity, stage, breach_no, tier)
+            if wait is None:
+                return
+            at, breach_no, tier = calendar.add(at, wait), breach_no + 1, tier_after_breaches(tier, 1)
 
     def overall_due(self, calendar: BusinessCalendar, filed_at: datetime) -> datetime:
         """When the whole case should be closed (001 art. 11)."""

@@ -194,10 +194,11 @@ async def _overall_limit_reached(uow: UnitOfWork, desk: StaffDesk, case: Case) -
     before the top tier, and the customer is told plainly where it stands."""
     now = uow.clock.now()
     limit = desk.sla.overall_limit
+    limit_words = duration_phrase(limit)
     uow.cases.record_event(case.id, now, "system", "overall_limit", limit=str(limit))
     notice_in_thread(
         uow, desk, case,
-        Phrase("deadline.overall_limit", number=case.number, limit=duration_phrase(limit), staff=_mentions(desk, TOP_TIER)),
+        Phrase("deadline.overall_limit", number=case.number, limit=limit_words, staff=_mentions(desk, TOP_TIER)),
     )
     customer = await uow.users.get(case.customer_id)
     if customer is not None:
@@ -207,7 +208,7 @@ async def _overall_limit_reached(uow: UnitOfWork, desk: StaffDesk, case: Case) -
                 customer.locale,
                 Phrase(
                     "customer.overall_limit", number=case.number, stage=stage_name(case.stage),
-                    limit=duration_phrase(limit), next=await next_step(uow, case),
+                    limit=limit_words, next=await next_step(uow, case),
                 ),
             )
         )

@@ -2,13 +2,17 @@
 its deadline and the overall limit write, as Phrase codes and rows."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from core.intents import decode_intent
+from core.services.case_events import CaseEventHandlers
 from core.services.deadlines import handle_due, schedule_stage
+from core.storage.db import session_factory
 from core.storage.models import Case, User
+from core.storage.uow import UnitOfWork
 from tests.service.conftest import DIRECTOR, GROUP_ID
 
 CUSTOMER = 501
@@ -44,6 +48,14 @@ async def run_due(uow_factory, desk) -> list[str]:
     return outcomes
 
 
+async def pass_next_breach(uow_factory, clock, desk, case_id: int) -> None:
+    """The clock a second past the case's next breach, and the worker's sweep."""
+    async with uow_factory() as uow:
+        due = min(r.due_at for r in await uow.deadlines.for_case(case_id) if r.status == "pending" and r.kind == "breach")
+    clock.advance(seconds=(due - clock.now()).total_seconds() + 1)
+    await run_due(uow_factory, desk)
+
+
 async def sent(uow_factory) -> list[tuple[int, str]]:
     """(chat, Phrase code) of every message recorded so far."""
     async with uow_factory() as uow:
@@ -76,13 +88,10 @@ async def test_three_days_down_catches_up_in_one_step(uow_factory, clock, desk) 
 
 
 async def test_the_customer_hears_at_most_once_a_working_day_and_the_top_tier_each_day(uow_factory, clock, desk) -> None:
-    await file_case(uow_factory, desk)
+    case_id = await file_case(uow_factory, desk)
     told = []
     for _ in range(4):
-        async with uow_factory() as uow:
-            due = min(r.due_at for r in await uow.deadlines.for_case(1) if r.status == "pending" and r.kind == "breach")
-        clock.advance(seconds=(due - clock.now()).total_seconds() + 1)
-        await run_due(uow_factory, desk)
+        await pass_next_breach(uow_factory, clock, desk, case_id)
         told.append(sum(1 for chat, code in await sent(uow_factory) if chat == CUSTOMER))
     codes = [code for chat, code in await sent(uow_factory) if chat == GROUP_ID]
     # The reminder fell due before the first breach and is dropped with it (the clock jumped
@@ -91,18 +100,17 @@ async def test_the_customer_hears_at_most_once_a_working_day_and_the_top_tier_ea
     assert told == [1, 2, 3, 4]  # breaches a working day apart: each one told
 
 
-async def test_breaches_an_hour_apart_tell_the_customer_once(uow_factory, clock, desk) -> None:
+async def test_breaches_an_hour_apart_tell_the_customer_once(engine, clock, desk) -> None:
     # A deployment whose escalated tiers get one business hour: staff hear each breach,
     # the customer only once a working day.
-    sla = type(desk.sla)(**{**desk.sla.__dict__, "escalated_deadline": desk.sla.deadline("general", "received")})
-    hourly = type(desk)(desk.chat_id, desk.is_forum, desk.staff, desk.intake, sla, desk.calendar)
-    await file_case(uow_factory, hourly)
+    sla = replace(desk.sla, escalated_deadline=desk.sla.deadline("general", "received"))
+    hourly = replace(desk, sla=sla)
+    sessions, handlers = session_factory(engine), CaseEventHandlers(hourly)
+    uow_factory = lambda: UnitOfWork(sessions, clock, event_handlers=handlers)  # noqa: E731
+    case_id = await file_case(uow_factory, hourly)
     told = []
     for _ in range(3):
-        async with uow_factory() as uow:
-            due = min(r.due_at for r in await uow.deadlines.for_case(1) if r.status == "pending" and r.kind == "breach")
-        clock.advance(seconds=(due - clock.now()).total_seconds() + 1)
-        await run_due(uow_factory, hourly)
+        await pass_next_breach(uow_factory, clock, hourly, case_id)
         told.append(sum(1 for chat, code in await sent(uow_factory) if chat == CUSTOMER))
     # 10:00 tier 2 (told), 11:00 tier 3 (an hour later: not told), then a working day later (told).
     assert told == [1, 1, 2]
