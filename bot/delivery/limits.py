@@ -217,13 +217,6 @@ class SendRateLimiter:
         now = self._monotonic()
         self._chat_bucket(chat_id, now).block(now, now + seconds)
 
-    def delay_all(self, seconds: float) -> None:
-        """Honour a global flood wait: nothing goes anywhere before now + seconds."""
-        if seconds <= 0:
-            return
-        now = self._monotonic()
-        self._global.block(now, now + seconds)
-
     def seconds_until_ready(self, chat_id: int) -> float:
         """Estimated wait for a new acquire(chat_id), counting calls already queued; 0 if none."""
         now = self._monotonic()

@@ -8,12 +8,15 @@ from typing import Any
 
 @dataclass(frozen=True)
 class StageChanged:
-    """The case moved to another stage of the lifecycle (PROCESS.md §3)."""
+    """The case moved to another stage of the lifecycle (docs/process.md, "Stages").
+    `said`: the words that came with the step (a customer's reason for rejecting a
+    proposal), for the thread to read."""
 
     case: Any  # the case row, already changed
     before: str
     after: str
     trigger: str
+    said: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,4 +35,33 @@ class CaseUpdated:
     renamed: bool = False
 
 
-Event = StageChanged | SeverityChanged | CaseUpdated
+@dataclass(frozen=True)
+class Claimed:
+    """A staff member took the case; `by`: their name."""
+
+    case: Any
+    by: str
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """A staff member handed the case one tier up by hand (deadline escalations are the
+    deadline service's own: core/services/deadlines.py)."""
+
+    case: Any
+    by: str
+
+
+@dataclass(frozen=True)
+class StaffWroteToCustomer:
+    """Staff's words for the customer: `action` is "ask" (a question), "propose" (a
+    solution, ProposalMade in the lifecycle's terms), "reject" or "terminate" (with the
+    reason). Any stage change it came with was published before it."""
+
+    case: Any
+    action: str
+    text: str
+    by: str
+
+
+Event = StageChanged | SeverityChanged | CaseUpdated | Claimed | Escalated | StaffWroteToCustomer

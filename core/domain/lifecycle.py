@@ -69,12 +69,6 @@ TRANSITIONS: list[dict[str, Any]] = [
     *[{"trigger": "escalate", "source": s, "dest": s, "conditions": "below_top_tier", "after": "tier_up"} for s in OPEN_STAGES],
 ]
 
-# Triggers the customer fires; every other one comes from staff or a deadline.
-CUSTOMER_TRIGGERS = frozenset(
-    {"accept_solution", "reject_solution", "follow_up_ok", "follow_up_not_solved", "reopen_unsatisfied", "appeal", "withdraw"}
-)
-
-
 class InvalidTrigger(Exception):
     """The trigger does not exist from the case's current stage."""
 
@@ -194,6 +188,3 @@ def fire(case: CaseState, trigger: str, **inputs: Any) -> bool:
 def available_triggers(stage: Stage) -> list[str]:
     return triggers_from(TRANSITIONS, stage)
 
-
-def customer_triggers(stage: Stage) -> list[str]:
-    return [t for t in available_triggers(stage) if t in CUSTOMER_TRIGGERS]

@@ -5,14 +5,17 @@ that recorded it:
   case may read them next), and the card and topic are refreshed;
 - SeverityChanged: the stage's deadlines are planned again on the new clock, keeping the
   stage's start; the card is refreshed;
-- CaseUpdated: the card is refreshed.
+- CaseUpdated: the card is refreshed;
+- Claimed, Escalated, StaffWroteToCustomer, and each step of StageChanged: what the
+  customer and the thread hear, from core/services/case_messages.py.
 
 Card edits are left for the commit and made once per case however often it changed, so a
 step that changes a case three times costs the group one edit.
 """
 from __future__ import annotations
 
-from core.domain.events import CaseUpdated, SeverityChanged, StageChanged
+from core.domain.events import CaseUpdated, Claimed, Escalated, SeverityChanged, StaffWroteToCustomer, StageChanged
+from core.services import case_messages
 from core.services.deadlines import schedule_stage
 from core.services.routing import refresh_card
 from core.services.staff_desk import StaffDesk
@@ -30,11 +33,20 @@ class CaseEventHandlers(EventHandlers):
             await schedule_stage(uow, self.desk, event.case)
             reopened = event.before in FINAL_STAGES and event.after not in FINAL_STAGES
             self._card_later(uow, event.case, stage_changed=True, reopened=reopened)
+            await case_messages.stage_changed(uow, self.desk, event)
         elif isinstance(event, SeverityChanged):
             await schedule_stage(uow, self.desk, event.case, entered=False)
             self._card_later(uow, event.case)
         elif isinstance(event, CaseUpdated):
             self._card_later(uow, event.case, stage_changed=event.renamed)
+        elif isinstance(event, Claimed):
+            await case_messages.claimed(uow, self.desk, event)
+        elif isinstance(event, Escalated):
+            await case_messages.escalated(uow, self.desk, event)
+            self._card_later(uow, event.case)
+        elif isinstance(event, StaffWroteToCustomer):
+            await case_messages.staff_wrote_to_customer(uow, self.desk, event)
+            self._card_later(uow, event.case)
         else:
             raise TypeError(f"no handler for {type(event).__name__}")
 

@@ -1,6 +1,7 @@
 """The customer's side of a case's lifecycle: accepting or rejecting a proposed solution
 (a rejection reopens the case one tier up), appealing a rejection, answering the
-follow-up, reopening after a low rating, and withdrawing a case.
+follow-up, reopening after a low rating, and withdrawing a case. What the customer and
+the thread hear after each step is in core/services/case_messages.py.
 """
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from core.intents import AnswerCallback, Button, Phrase, SendMessage
 from core.services import callbacks
 from core.services.case_stage import advance, may
 from core.services.customer_buttons import CUSTOMER_CALLBACK_PREFIX
-from core.services.resolution_record import ask_next as ask_for_resolution_record
-from core.services.routing import notice_in_thread
-from core.services.satisfaction import AWAITING_RATING_COMMENT, Satisfaction, star_buttons
+from core.services.satisfaction import AWAITING_RATING_COMMENT, Satisfaction
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
@@ -60,31 +59,22 @@ class CustomerDecisions:
     async def _accept(self, case: Case) -> None:
         await advance(self.uow, case, "accept_solution")
         self._record(case, "solution_accepted")
-        self._say(Phrase("customer.solution_accepted", number=case.number), star_buttons(case))
-        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.solution_accepted"))
-        await ask_for_resolution_record(self.uow, self.desk, case)
 
     async def _reopen(self, case: Case) -> None:
         """PROCESS.md §3: a dissatisfied customer reopens the case one tier up."""
         case.awaiting = None
         await advance(self.uow, case, "reopen_unsatisfied")
         self._record(case, "reopened_unsatisfied", tier=case.tier)
-        self._say(Phrase("customer.reopened", number=case.number))
-        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.reopened_unsatisfied", tier=case.tier))
 
     async def _fu_yes(self, case: Case) -> None:
         await advance(self.uow, case, "follow_up_ok")
         case.awaiting = None
         self._record(case, "follow_up_ok")
-        self._say(Phrase("customer.closed_after_follow_up", number=case.number))
-        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.follow_up_ok"))
 
     async def _fu_no(self, case: Case) -> None:
         await advance(self.uow, case, "follow_up_not_solved")
         case.awaiting = None
         self._record(case, "follow_up_not_solved", tier=case.tier)
-        self._say(Phrase("customer.reopened", number=case.number))
-        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.follow_up_not_solved", tier=case.tier))
 
     async def _reject(self, case: Case) -> None:
         case.awaiting = AWAITING_REJECTION_REASON
@@ -93,11 +83,9 @@ class CustomerDecisions:
     async def rejection_reason(self, case: Case, text: str) -> None:
         """The customer's words after rejecting a proposal: the case reopens one tier up."""
         case.awaiting = None
-        if not await advance(self.uow, case, "reject_solution"):
+        if not await advance(self.uow, case, "reject_solution", said=text):
             return
         self._record(case, "solution_rejected", reason=text)
-        self._say(Phrase("customer.reopened", number=case.number))
-        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.solution_rejected", reason=text, tier=case.tier))
 
     async def _appeal(self, case: Case) -> None:
         """PROCESS.md §3: a rejected case may be appealed once; it reopens one tier up."""
@@ -105,8 +93,6 @@ class CustomerDecisions:
             self._say(Phrase("customer.appeal_used", number=case.number))
             return
         self._record(case, "appealed", tier=case.tier)
-        self._say(Phrase("customer.appealed", number=case.number))
-        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.appealed", tier=case.tier))
 
     async def _withdraw(self, case: Case) -> None:
         self._say(
@@ -118,8 +104,6 @@ class CustomerDecisions:
         await advance(self.uow, case, "withdraw")
         case.awaiting = None
         self._record(case, "withdrawn")
-        self._say(Phrase("customer.withdrawn", number=case.number))
-        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.withdrawn"))
 
     async def answer_awaited(self, text: str) -> bool:
         """True when the text answers a question we asked: why a proposal was rejected, or

@@ -24,13 +24,14 @@ def transition(case: Case, trigger: str, **inputs: Any) -> bool:
     return True
 
 
-async def advance(uow: UnitOfWork, case: Case, trigger: str, **inputs: Any) -> bool:
+async def advance(uow: UnitOfWork, case: Case, trigger: str, said: str = "", **inputs: Any) -> bool:
     """A lifecycle step and its event: StageChanged when the stage moved, CaseUpdated when
-    only the tier or owner did. False when a guard refused it."""
+    only the tier or owner did. `said`: words that came with the step, for the thread.
+    False when a guard refused it."""
     before = case.stage
     if not transition(case, trigger, **inputs):
         return False
-    await uow.publish(StageChanged(case, before, case.stage, trigger) if case.stage != before else CaseUpdated(case))
+    await uow.publish(StageChanged(case, before, case.stage, trigger, said) if case.stage != before else CaseUpdated(case))
     return True
 
 

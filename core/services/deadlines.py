@@ -127,17 +127,10 @@ async def _ask_follow_up(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
 
 
 async def _close_unanswered(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
-    after_follow_up = case.stage == "follow_up"
     if not await advance(uow, case, "close_unanswered"):
         return
     case.awaiting = None
     uow.cases.record_event(case.id, uow.clock.now(), "system", "closed_unanswered")
-    customer = await uow.users.get(case.customer_id)
-    if customer is not None:
-        text = Phrase("customer.follow_up_closed", number=case.number) if after_follow_up else Phrase("customer.closed_unanswered", number=case.number)
-        uow.emit(SendMessage(customer.id, customer.locale, text))
-    staff_text = Phrase("deadline.follow_up_closed", number=case.number) if after_follow_up else Phrase("deadline.closed_unanswered", number=case.number)
-    notice_in_thread(uow, desk, case, staff_text)
 
 
 async def _breach(uow: UnitOfWork, desk: StaffDesk, case: Case, due_at, breach_no: int) -> None:  # type: ignore[no-untyped-def]

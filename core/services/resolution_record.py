@@ -179,6 +179,3 @@ class ResolutionRecordForm:
                 follow_up=follow_up_at or now,
             ),
         )
-        customer = await self.uow.users.get(case.customer_id)
-        if customer is not None:
-            self.uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.follow_up_planned", number=case.number, at=follow_up_at or now)))

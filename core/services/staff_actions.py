@@ -9,11 +9,11 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+from core.domain.events import Claimed, Escalated, StaffWroteToCustomer
 from core.domain.staff import Role, allowed
 from core.intents import AnswerCallback, Button, CaseRoute, Phrase, SendMessage
 from core.services.case_card import SEVERITY_NAMES, parse_staff_callback, staff_callback, stage_name
 from core.services.case_stage import advance, case_changed, may, severity_changed, transition
-from core.services.customer_buttons import appeal_buttons, proposal_buttons
 from core.services.intake_prompts import localized
 from core.services.routing import notice_in_thread
 from core.services.staff_desk import StaffDesk
@@ -96,13 +96,11 @@ class StaffActions:
             self._answer(callback_id, Phrase("staff.already_claimed", name=owner.first_name if owner else "?"), alert=True)
             return
         await self.uow.session.refresh(case)
-        stage_changed = may(case, "claim") and await advance(self.uow, case, "claim", actor_role=int(self.actor.role), actor_id=self.actor.user.id)
+        if may(case, "claim"):
+            await advance(self.uow, case, "claim", actor_role=int(self.actor.role), actor_id=self.actor.user.id)
         self._record(case, "claimed", stage=case.stage)
         self._answer(callback_id, Phrase("staff.claimed", number=case.number))
-        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.claimed", name=self.actor.user.first_name))
-        customer = await self.uow.users.get(case.customer_id)
-        if customer is not None and stage_changed:
-            self.uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.accepted", number=case.number)))
+        await self.uow.publish(Claimed(case, self.actor.user.first_name))
         await case_changed(self.uow, case)
 
     async def _severity(self, callback_id: str, case: Case, arg: str) -> None:
@@ -144,8 +142,7 @@ class StaffActions:
             return
         self._record(case, "escalated", tier=case.tier)
         self._answer(callback_id)
-        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.escalated", name=self.actor.user.first_name, tier=case.tier))
-        await case_changed(self.uow, case)
+        await self.uow.publish(Escalated(case, self.actor.user.first_name))
 
     async def _reveal(self, callback_id: str, case: Case, arg: str) -> None:
         self._record(case, "contact_revealed")
@@ -211,24 +208,10 @@ class StaffActions:
         await self._send_to_customer(action, case, text, moved)
 
     async def _send_to_customer(self, action: str, case: Case, text: str, moved: bool) -> None:
-        from core.domain.scripts import for_reader
-
-        customer = await self.uow.users.get(case.customer_id)
-        locale = customer.locale if customer else case.locale
-        converted = for_reader(text, locale, self.desk.staff.traditional_standard)
-        buttons = proposal_buttons(case) if action == "propose" else appeal_buttons(case) if action == "reject" else ()
-        texts = {
-            "ask": Phrase("customer.question", number=case.number, text=converted),
-            "propose": Phrase("customer.proposal", number=case.number, text=converted),
-            "reject": Phrase("customer.rejected", number=case.number, reason=converted),
-            "terminate": Phrase("customer.terminated", number=case.number, reason=converted),
-        }
         self._record(case, {"ask": "asked", "propose": "proposed", "reject": "rejected", "terminate": "terminated"}[action], text=text)
         if action == "propose":
             case.pending_proposal, case.pending_proposal_by = None, None  # a held one is superseded
-        self.uow.emit(SendMessage(case.customer_id, locale, texts[action], buttons))
-        notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.sent_to_customer", name=self.actor.user.first_name))
-        await case_changed(self.uow, case)
+        await self.uow.publish(StaffWroteToCustomer(case, action, text, self.actor.user.first_name))
 
     async def _move_for(self, action: str, case: Case, text: str) -> bool | None:
         """Lifecycle step for a prompt's answer: True moved, False stayed, None refused."""

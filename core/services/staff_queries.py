@@ -166,13 +166,8 @@ class StaffQueries:
         if self.desk.staff.role_of(user_id).value == 0:
             self._say(Phrase("staff.assign_not_staff", user=user_id))
             return
-        claimed = may(current, "claim") and await advance(self.uow, current, "claim", actor_role=int(self.actor.role), actor_id=user_id
-        )
-        if claimed:
-            # The customer hears of every stage change, however staff made it.
-            customer = await self.uow.users.get(current.customer_id)
-            if customer is not None:
-                self.uow.emit(SendMessage(customer.id, customer.locale, Phrase("customer.accepted", number=current.number)))
+        if may(current, "claim"):
+            await advance(self.uow, current, "claim", actor_role=int(self.actor.role), actor_id=user_id)
         current.owner_id = user_id
         now = self.uow.clock.now()
         current.updated_at = now

@@ -110,11 +110,6 @@ class OutboxRepository:
         )
         return result.rowcount or 0
 
-    async def head_for_chat(self, chat_id: int) -> OutboxMessage | None:
-        """The oldest pending row of a chat, whatever its conversation."""
-        rows = await self.pending_for_chat(chat_id, limit=1)
-        return rows[0] if rows else None
-
     async def pending_for_chat(self, chat_id: int, limit: int) -> Sequence[OutboxMessage]:
         query = (
             select(OutboxMessage)
@@ -123,10 +118,6 @@ class OutboxRepository:
             .limit(limit)
         )
         return (await self._session.execute(query)).scalars().all()
-
-    async def count_by_status(self) -> dict[str, int]:
-        query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        return {status: count for status, count in (await self._session.execute(query)).all()}
 
     async def record_part_sent(self, row: OutboxMessage, message_id: int, finished_at: datetime | None) -> None:
         """One UPDATE per part sent; `finished_at` marks the last part and the row sent."""

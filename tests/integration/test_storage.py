@@ -12,6 +12,7 @@ from core.intents import Button, Phrase, SendMessage, decode_intent
 from core.services.accounts import Person, touch_user
 from core.storage.migrate import migrate
 from core.storage.models import Base
+from tests.integration.outbox_queries import count_by_status, head_for_chat
 
 
 async def test_migrations_match_the_models(engine) -> None:
@@ -49,7 +50,7 @@ async def test_nothing_is_stored_without_commit(uow_factory) -> None:
     async with uow_factory() as uow:
         assert await uow.users.get(1) is None
         assert not await uow.updates.seen(10)
-        assert await uow.outbox.head_for_chat(1) is None
+        assert await head_for_chat(uow, 1) is None
 
 
 async def test_update_id_and_outbox_commit_together(uow_factory) -> None:
@@ -63,12 +64,12 @@ async def test_update_id_and_outbox_commit_together(uow_factory) -> None:
         stored = await uow.users.get(2)
         assert stored is not None and stored.locale == "zh_Hant"
         # zh-hk reads "zh" menus as zh_Hans, so its own menu is queued before the greeting
-        first = await uow.outbox.head_for_chat(2)
+        first = await head_for_chat(uow, 2)
         assert first is not None and first.method == "set_chat_commands"
         await uow.outbox.finish(first.id, "sent", uow.clock.now())
         await uow.commit()
     async with uow_factory() as uow:
-        row = await uow.outbox.head_for_chat(2)
+        row = await head_for_chat(uow, 2)
         assert row is not None
         intent = decode_intent(row.method, row.chat_id, row.locale, row.payload)
         assert intent == SendMessage(2, "zh_Hant", Phrase("start.greeting", name="<Chan>"), ((Button(Phrase("start.button.language"), "lang:menu"),),))
@@ -83,7 +84,7 @@ async def test_rows_of_one_chat_come_out_in_order_and_delays_hold_the_chat(uow_f
         await uow.commit()
     later = clock.now() + timedelta(seconds=30)
     async with uow_factory() as uow:
-        head = await uow.outbox.head_for_chat(5)
+        head = await head_for_chat(uow, 5)
         assert head is not None and head.payload["text"]["params"] == {"n": 0}
         await uow.outbox.retry_later(head.id, later, "429", count_attempt=False)
         await uow.outbox.delay_chat(5, later)
@@ -91,7 +92,7 @@ async def test_rows_of_one_chat_come_out_in_order_and_delays_hold_the_chat(uow_f
     async with uow_factory() as uow:
         heads = {chat: at for chat, _conversation, at in await uow.outbox.pending_conversations(10)}
         assert heads == {6: clock.now(), 5: later}
-        assert (await uow.outbox.count_by_status()) == {"pending": 4}
+        assert (await count_by_status(uow)) == {"pending": 4}
 
 
 async def test_long_parts_are_recorded_one_by_one(uow_factory) -> None:
@@ -111,7 +112,7 @@ async def test_long_parts_are_recorded_one_by_one(uow_factory) -> None:
     async with uow_factory() as uow:
         row = await uow.outbox.get(row_id)
         assert (row.parts_sent, row.sent_message_ids, row.status) == (2, [101, 102], "sent")
-        assert await uow.outbox.head_for_chat(7) is None
+        assert await head_for_chat(uow, 7) is None
 
 
 async def test_changed_language_code_follows_until_the_user_chooses(uow_factory) -> None:
@@ -158,7 +159,7 @@ async def test_finished_outbox_rows_are_pruned_by_age_and_pending_ones_kept(uow_
     async with uow_factory() as uow:
         assert await prune_finished_outbox(uow) == 2
     async with uow_factory() as uow:
-        head = await uow.outbox.head_for_chat(9)
+        head = await head_for_chat(uow, 9)
         assert head is not None and head.id == old_pending.id
         assert {r.id for r in await uow.outbox.pending_for_chat(9, 10)} | {fresh_sent.id} == kept
         assert await uow.outbox.get(fresh_sent.id) is not None and await uow.outbox.get(old_sent.id) is None

@@ -3,7 +3,7 @@ its deadline and the overall limit write, as Phrase codes and rows."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -11,28 +11,9 @@ from core.intents import decode_intent
 from core.services.case_events import CaseEventHandlers
 from core.services.deadlines import handle_due, schedule_stage
 from core.storage.db import session_factory
-from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
+from tests.service.cases import CUSTOMER, FILED, file_case, sent
 from tests.service.conftest import DIRECTOR, GROUP_ID
-
-CUSTOMER = 501
-# Monday 30 November 2026, 09:00 in Shanghai.
-FILED = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)
-
-
-async def file_case(uow_factory, desk, severity: str = "general", tier: int = 1) -> int:
-    async with uow_factory() as uow:
-        now = uow.clock.now()
-        if await uow.users.get(CUSTOMER) is None:
-            uow.session.add(User(id=CUSTOMER, first_name="Li", language_code="zh-hk", locale="zh_Hant", locale_chosen=False, created_at=now, updated_at=now))
-        case = await uow.cases.add(
-            Case(number=f"KS-20261130-{CUSTOMER}", customer_id=CUSTOMER, category="other", statement="s", reference_values={},
-                 contact_phone=None, resolution="refund", resolution_note=None, locale="zh_Hant", channel="telegram",
-                 stage="received", severity=severity, tier=tier, reopen_count=0, appealed=False, created_at=now, updated_at=now)
-        )
-        await schedule_stage(uow, desk, case)
-        await uow.commit()
-        return case.id
 
 
 async def run_due(uow_factory, desk) -> list[str]:
@@ -54,14 +35,6 @@ async def pass_next_breach(uow_factory, clock, desk, case_id: int) -> None:
         due = min(r.due_at for r in await uow.deadlines.for_case(case_id) if r.status == "pending" and r.kind == "breach")
     clock.advance(seconds=(due - clock.now()).total_seconds() + 1)
     await run_due(uow_factory, desk)
-
-
-async def sent(uow_factory) -> list[tuple[int, str]]:
-    """(chat, Phrase code) of every message recorded so far."""
-    async with uow_factory() as uow:
-        rows = await uow.outbox.pending_for_chat(CUSTOMER, limit=1000) + await uow.outbox.pending_for_chat(GROUP_ID, limit=1000)
-    messages = [decode_intent(r.method, r.chat_id, r.locale, r.payload) for r in sorted(rows, key=lambda r: r.id)]
-    return [(m.chat_id, m.text.code) for m in messages if type(m).__name__ == "SendMessage"]
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.domain.lifecycle import (
-    CUSTOMER_TRIGGERS,
     FINAL_STAGES,
     MACHINE,
     OPEN_STAGES,
@@ -19,7 +18,6 @@ from core.domain.lifecycle import (
     Severity,
     Stage,
     available_triggers,
-    customer_triggers,
     fire,
 )
 
@@ -123,18 +121,6 @@ def test_final_stages_offer_only_a_first_appeal() -> None:
 def test_open_stages_can_be_withdrawn_terminated_and_escalated() -> None:
     for stage in OPEN_STAGES:
         assert {"withdraw", "terminate", "escalate"} <= set(available_triggers(stage))
-
-
-def test_customer_triggers() -> None:
-    assert customer_triggers(Stage.SOLUTION_PROPOSED) == ["accept_solution", "reject_solution", "withdraw"]
-    assert customer_triggers(Stage.FOLLOW_UP) == ["follow_up_not_solved", "follow_up_ok", "reopen_unsatisfied", "withdraw"]
-    assert customer_triggers(Stage.RESOLVED) == ["reopen_unsatisfied", "withdraw"]
-    assert customer_triggers(Stage.REJECTED) == ["appeal"]
-    assert customer_triggers(Stage.CLOSED) == []
-    assert CUSTOMER_TRIGGERS <= set(ALL_TRIGGERS)
-
-
-# --- guards refusing -------------------------------------------------------------------
 
 
 def _refused(case: CaseState, trigger: str, **inputs) -> None:

@@ -216,34 +216,7 @@ async def test_delay_never_shortens_an_existing_delay():
     clock, limiter = make()
     limiter.delay_chat(1, 10)
     limiter.delay_chat(1, 2)
-    limiter.delay_all(8)
-    limiter.delay_all(1)
     assert limiter.seconds_until_ready(1) == pytest.approx(10)
-    assert limiter.seconds_until_ready(2) == pytest.approx(8)
-
-
-async def test_delay_all_postpones_everything():
-    clock, limiter = make()
-    rec = Recorder(clock, limiter)
-    limiter.delay_all(7)
-    assert limiter.seconds_until_ready(99) == pytest.approx(7)
-    await clock.run(rec.send(1), rec.send(2), rec.send(-3))
-    assert all(t >= 7 - TOL for t in rel(rec.times()))
-    assert min(rel(rec.times())) == pytest.approx(7)
-
-
-async def test_delay_all_while_senders_are_queued():
-    clock, limiter = make(RateLimits(global_per_second=10, global_burst=1))
-    rec = Recorder(clock, limiter)
-
-    async def flood_wait_arrives():
-        await clock.sleep(0.25)
-        limiter.delay_all(3)
-
-    await clock.run(*(rec.send(c) for c in range(1, 6)), flood_wait_arrives())
-    times = rel(rec.times())
-    assert times[:3] == pytest.approx([0, 0.1, 0.2])
-    assert all(t >= 3.25 - TOL for t in times[3:])
 
 
 async def test_concurrent_acquires_on_one_chat_are_serialised():
