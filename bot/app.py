@@ -32,6 +32,7 @@ from core.clock import Clock, OffsetClock, SystemClock
 from core.domain.abuse import AbuseConfig
 from core.domain.business_calendar import BusinessCalendar
 from core.domain.deployment import DeploymentConfig
+from core.domain.lifecycle import Severity, Stage
 from core.locale import SUPPORTED_LOCALES, command_scope_language
 from core.services.housekeeping import prune_finished_outbox, prune_processed_updates
 from core.services.intake import IntakeContext
@@ -67,7 +68,7 @@ def case_services(settings: Settings, deployment: DeploymentConfig, is_forum: bo
 
     def first_response_due(filed_at: datetime) -> datetime:
         # A new case is general until staff judge otherwise.
-        due = deployment.sla.due(calendar, "general", "received", filed_at)
+        due = deployment.sla.due(calendar, Severity.GENERAL, Stage.RECEIVED, filed_at)
         assert due is not None
         return due
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Union
 
 ParamValue = Union[str, int, float, "Phrase", "Localized", "Lines", datetime, None]
@@ -75,6 +76,33 @@ class Button:
             raise ValueError(f"callback data over 64 bytes: {self.data!r}")
 
 
+class Purpose(StrEnum):
+    """Why a message in the handler group is linked to a case (stored in case_links: never
+    rename). A staff member's reply to it is read in that light."""
+
+    CARD = "card"
+    RELAY = "relay"  # the customer's words
+    EVIDENCE = "evidence"  # the customer's photos, documents...
+    NOTICE = "notice"  # the bot telling the thread what happened
+    PICKER = "picker"  # buttons to choose a category
+    APPROVAL = "approval"  # a major case's proposal awaiting a supervisor
+    RECORD = "record"  # a resolution-record question with buttons
+    FAILURE = "failure"  # a message could not be delivered; its own failure is not reported
+    THREAD = "thread"  # not a link: the message was in the case's topic
+
+
+PROMPT = "prompt:"  # + the action or record question the reply answers (force_reply)
+
+
+def prompt_purpose(question: str) -> str:
+    return PROMPT + question
+
+
+def prompted(purpose: str) -> str | None:
+    """The action or question a reply answers, if the message replied to was a prompt."""
+    return purpose.removeprefix(PROMPT) if purpose.startswith(PROMPT) else None
+
+
 @dataclass(frozen=True)
 class CaseRoute:
     """Places a message in a case's thread of the handler group and links it to the case.
@@ -84,7 +112,7 @@ class CaseRoute:
     """
 
     case_id: int
-    purpose: str = "relay"  # the link's purpose: card, relay, evidence, prompt:<action>
+    purpose: str = Purpose.RELAY  # a Purpose, or prompt_purpose(question)
     in_thread: bool = True
 
 

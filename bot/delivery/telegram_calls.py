@@ -34,6 +34,7 @@ from core.intents import (
     EditCard,
     EditTopic,
     Intent,
+    Purpose,
     SendMessage,
     SetChatCommands,
     SetReaction,
@@ -172,7 +173,7 @@ class IntentExecutor:
     async def _send_message(self, row: OutboxMessage, intent: SendMessage, part_sent: PartSent) -> Outcome:
         text = self._renderer.render(intent.text, intent.locale)
         # A card stays one message: it is edited in place and carries the buttons.
-        is_card = intent.route is not None and intent.route.purpose == "card"
+        is_card = intent.route is not None and intent.route.purpose == Purpose.CARD
         parts = [truncate_html(text)] if is_card else split_html(text)
         placement = await self._placement(intent.route, intent.thread_id)
         markup = self._markup(intent)

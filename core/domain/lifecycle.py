@@ -7,15 +7,16 @@ counters are plain data stored in its row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from transitions import Machine, MachineError
 
 from core.domain.machines import fire_detached, triggers_from
+from core.domain.staff import Role
 
 
-class Stage(str, Enum):
+class Stage(StrEnum):
     # Values are stored in the database: never rename them.
     RECEIVED = "received"
     ACCEPTED = "accepted"
@@ -29,7 +30,7 @@ class Stage(str, Enum):
     TERMINATED = "terminated"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     GENERAL = "general"
     MAJOR = "major"
     URGENT = "urgent"
@@ -42,8 +43,7 @@ OPEN_STAGES: list[Stage] = [s for s in Stage if s not in FINAL_STAGES]
 REJECTABLE_STAGES: list[Stage] = [Stage.RECEIVED, Stage.ACCEPTED, Stage.INVESTIGATING]
 
 MIN_TIER, MAX_TIER = 1, 3
-# The same scale as staff.Role; repeated here so the domain needs no other module.
-AGENT, SUPERVISOR = 1, 2
+AGENT, SUPERVISOR = Role.AGENT, Role.SUPERVISOR
 
 # Order matters: for one trigger and source the first row whose conditions hold wins.
 TRANSITIONS: list[dict[str, Any]] = [

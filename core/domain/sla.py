@@ -17,18 +17,20 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from itertools import islice
 from types import MappingProxyType
 from typing import Any
 
 from core.domain.business_calendar import WORKING_DAYS, BusinessCalendar, Duration
 from core.domain.config_errors import config_error as _fail, join as _join, only_keys as _only_keys, table as _table, type_name as _type_name
+from core.domain.lifecycle import Severity, Stage
 from core.domain.staff import Role
 
 __all__ = [
     "CUSTOMER_STAGES",
     "CatchUp",
+    "DeadlineKind",
     "SEVERITIES",
     "STAFF_STAGES",
     "STAGES_WITH_DEADLINES",
@@ -40,12 +42,25 @@ __all__ = [
     "tier_after_breaches",
 ]
 
-SEVERITIES = ("general", "major", "urgent")
-STAGES_WITH_DEADLINES = ("received", "accepted", "investigating", "solution_proposed", "resolved", "follow_up")
+SEVERITIES: tuple[Severity, ...] = tuple(Severity)
 # The staff must act before these deadlines; they are set per severity.
-STAFF_STAGES = ("received", "accepted", "investigating", "resolved")
+STAFF_STAGES = (Stage.RECEIVED, Stage.ACCEPTED, Stage.INVESTIGATING, Stage.RESOLVED)
 # The customer's turn: the wait does not depend on severity and is never a breach.
-CUSTOMER_STAGES = ("solution_proposed", "follow_up")
+CUSTOMER_STAGES = (Stage.SOLUTION_PROPOSED, Stage.FOLLOW_UP)
+STAGES_WITH_DEADLINES = tuple(s for s in Stage if s in STAFF_STAGES or s in CUSTOMER_STAGES)
+# A case's whole life, for the row of the overall limit, which no stage change ends.
+WHOLE_CASE = "open"
+
+
+class DeadlineKind(StrEnum):
+    """What a deadline row stands for (stored in deadlines.kind: never rename)."""
+
+    REMIND = "remind"  # staff: 75 % of the stage's deadline
+    BREACH = "breach"  # staff: the deadline itself; the case climbs a tier
+    CUSTOMER_REMIND = "customer_remind"  # a proposal the customer has not answered
+    CLOSE_UNANSWERED = "close_unanswered"  # ... closes the case after the wait
+    FOLLOW_UP = "follow_up"  # ask whether the problem stayed solved
+    OVERALL = "overall"  # the whole case's limit
 
 TOP_TIER = int(Role.DIRECTOR)
 # A case left alone for weeks climbs no higher than the top; the cap keeps a misconfigured
@@ -134,9 +149,9 @@ class SlaPolicy:
     def deadline(self, severity: str, stage: str) -> Duration | None:
         """How long `stage` may take; None for a stage without a deadline (closed, ...)."""
         severity, stage = _severity(severity), _plain(stage)
-        if stage == "solution_proposed":
+        if stage == Stage.SOLUTION_PROPOSED:
             return self.proposal_close_after
-        if stage == "follow_up":
+        if stage == Stage.FOLLOW_UP:
             return self.follow_up_after
         if stage in STAFF_STAGES:
             return self.deadlines[(severity, stage)]
@@ -151,13 +166,13 @@ class SlaPolicy:
             raise ValueError(f"a wait follows a breach; breaches must be >= 1, not {breaches}")
         if stage not in STAFF_STAGES:
             return None
-        if severity == "urgent":
+        if severity == Severity.URGENT:
             ladder = self.escalation_ladder_urgent
             return ladder[min(breaches - 1, len(ladder) - 1)]
         return self.top_tier_repeat if tier >= TOP_TIER else self.escalated_deadline
 
     def late_notice_every(self, severity: str) -> Duration:
-        return self.urgent_late_notice_interval if _severity(severity) == "urgent" else self.late_notice_interval
+        return self.urgent_late_notice_interval if _severity(severity) == Severity.URGENT else self.late_notice_interval
 
     # -- instants --------------------------------------------------------------------------
 
@@ -180,7 +195,7 @@ class SlaPolicy:
 
     def customer_reminder_time(self, calendar: BusinessCalendar, stage: str, entered_at: datetime) -> datetime | None:
         """When the customer is reminded of an unanswered proposal; None in other stages."""
-        if _plain(stage) != "solution_proposed":
+        if _plain(stage) != Stage.SOLUTION_PROPOSED:
             return None
         return calendar.add(entered_at, self.proposal_reminder_after)
 
@@ -284,30 +299,30 @@ def _d(text: str) -> Duration:
     return Duration.parse(text)
 
 
-_DEFAULT_DEADLINES: dict[tuple[str, str], Duration] = {
+_DEFAULT_DEADLINES: dict[tuple[Severity, Stage], Duration] = {
     # received: first response within 1 hour (004 §7.1.1 "初步响应 1 小时内"), in business
     # time; urgent 15 minutes of clock time (001 mall: the team leader has 15 minutes).
-    ("general", "received"): _d("1 business hour"),
-    ("major", "received"): _d("1 business hour"),
-    ("urgent", "received"): _d("15 minutes"),
+    (Severity.GENERAL, Stage.RECEIVED): _d("1 business hour"),
+    (Severity.MAJOR, Stage.RECEIVED): _d("1 business hour"),
+    (Severity.URGENT, Stage.RECEIVED): _d("15 minutes"),
     # accepted: the case reaches the handling department within 1 working day (000 第二节
     # 6.2.1), well inside the 2 working days for initial handling (6.2.2); urgent 30
     # minutes (001 mall: a handling opinion within 30 minutes).
-    ("general", "accepted"): _d("1 working day"),
-    ("major", "accepted"): _d("1 working day"),
-    ("urgent", "accepted"): _d("30 minutes"),
+    (Severity.GENERAL, Stage.ACCEPTED): _d("1 working day"),
+    (Severity.MAJOR, Stage.ACCEPTED): _d("1 working day"),
+    (Severity.URGENT, Stage.ACCEPTED): _d("30 minutes"),
     # investigating: a solution for an ordinary complaint within 24 hours, a complex one
     # within 3 working days (003 三.3); 000 6.2.3's 5 working days is the outer bound.
     # Urgent: 4 hours of clock time; no seed gives a figure (002 leaves it blank), so it
     # is a sixth of the general 24 hours and stays on clock time like the earlier stages.
-    ("general", "investigating"): _d("24 hours"),
-    ("major", "investigating"): _d("3 working days"),
-    ("urgent", "investigating"): _d("4 hours"),
+    (Severity.GENERAL, Stage.INVESTIGATING): _d("24 hours"),
+    (Severity.MAJOR, Stage.INVESTIGATING): _d("3 working days"),
+    (Severity.URGENT, Stage.INVESTIGATING): _d("4 hours"),
     # resolved: the result is given within 2 working days of the investigation (000 5.1,
     # 6.2.4); the only figure in the seeds, so it applies to every severity.
-    ("general", "resolved"): _d("2 working days"),
-    ("major", "resolved"): _d("2 working days"),
-    ("urgent", "resolved"): _d("2 working days"),
+    (Severity.GENERAL, Stage.RESOLVED): _d("2 working days"),
+    (Severity.MAJOR, Stage.RESOLVED): _d("2 working days"),
+    (Severity.URGENT, Stage.RESOLVED): _d("2 working days"),
 }
 
 _DEFAULT = SlaPolicy(
@@ -350,7 +365,7 @@ _DURATION_KEYS = (
 )
 _TOP_KEYS = ("remind_at", "urgent_ladder", *_DURATION_KEYS, *SEVERITIES)
 # Where a customer-stage wait is set instead, for a helpful error.
-_CUSTOMER_STAGE_KEYS = {"solution_proposed": "proposal_close_after", "follow_up": "follow_up_after"}
+_CUSTOMER_STAGE_KEYS = {Stage.SOLUTION_PROPOSED: "proposal_close_after", Stage.FOLLOW_UP: "follow_up_after"}
 
 
 def sla_from_mapping(table: Mapping[str, Any], path: str = "sla") -> SlaPolicy:

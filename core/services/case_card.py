@@ -1,6 +1,7 @@
 """The case card posted in the handler group, and the topic name; rebuilt after every change."""
 from __future__ import annotations
 
+from core.domain.lifecycle import Severity, Stage
 from core.domain.phone import mask_phone
 from core.intents import Button, Lines, Phrase
 from core.services import callbacks
@@ -13,21 +14,21 @@ STAFF_CALLBACK_PREFIX = "s"
 CARD_STATEMENT_CHARS = 1500
 
 SEVERITY_NAMES = {
-    "general": Phrase("severity.general"),
-    "major": Phrase("severity.major"),
-    "urgent": Phrase("severity.urgent"),
+    Severity.GENERAL: Phrase("severity.general"),
+    Severity.MAJOR: Phrase("severity.major"),
+    Severity.URGENT: Phrase("severity.urgent"),
 }
 STAGE_NAMES = {
-    "received": Phrase("stage.received"),
-    "accepted": Phrase("stage.accepted"),
-    "investigating": Phrase("stage.investigating"),
-    "solution_proposed": Phrase("stage.solution_proposed"),
-    "resolved": Phrase("stage.resolved"),
-    "follow_up": Phrase("stage.follow_up"),
-    "closed": Phrase("stage.closed"),
-    "rejected": Phrase("stage.rejected"),
-    "withdrawn": Phrase("stage.withdrawn"),
-    "terminated": Phrase("stage.terminated"),
+    Stage.RECEIVED: Phrase("stage.received"),
+    Stage.ACCEPTED: Phrase("stage.accepted"),
+    Stage.INVESTIGATING: Phrase("stage.investigating"),
+    Stage.SOLUTION_PROPOSED: Phrase("stage.solution_proposed"),
+    Stage.RESOLVED: Phrase("stage.resolved"),
+    Stage.FOLLOW_UP: Phrase("stage.follow_up"),
+    Stage.CLOSED: Phrase("stage.closed"),
+    Stage.REJECTED: Phrase("stage.rejected"),
+    Stage.WITHDRAWN: Phrase("stage.withdrawn"),
+    Stage.TERMINATED: Phrase("stage.terminated"),
 }
 UNKNOWN_STAGE = Phrase("stage.unknown")
 
@@ -45,7 +46,7 @@ def parse_staff_callback(data: str) -> tuple[int, str, str] | None:
 
 
 def severity_name(severity: str) -> Phrase:
-    return SEVERITY_NAMES.get(severity, SEVERITY_NAMES["general"])
+    return SEVERITY_NAMES.get(severity, SEVERITY_NAMES[Severity.GENERAL])
 
 
 def owner_label(owner: User | None) -> Phrase | str:

@@ -14,12 +14,12 @@ step that changes a case three times costs the group one edit.
 """
 from __future__ import annotations
 
+from core.domain.lifecycle import FINAL_STAGES
 from core.domain.events import CaseUpdated, Claimed, Escalated, SeverityChanged, StaffWroteToCustomer, StageChanged
 from core.services import case_messages
 from core.services.deadlines import schedule_stage
 from core.services.routing import refresh_card
 from core.services.staff_desk import StaffDesk
-from core.storage.case_repositories import FINAL_STAGES
 from core.storage.models import Case
 from core.storage.uow import EventHandlers, UnitOfWork
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from core.domain.lifecycle import Severity, Stage
 from core.domain.intake import Draft
 from core.storage.models import Case, CaseEvidence, User
 from core.storage.uow import UnitOfWork
 
 NUMBER_PREFIX = "KS"
-INITIAL_STAGE = "received"
+INITIAL_STAGE = Stage.RECEIVED.value
 
 
 async def file_case(uow: UnitOfWork, user: User, draft: Draft, timezone: str) -> Case:
@@ -28,7 +29,7 @@ async def file_case(uow: UnitOfWork, user: User, draft: Draft, timezone: str) ->
             locale=user.locale,
             channel="telegram",
             stage=INITIAL_STAGE,
-            severity="general",
+            severity=Severity.GENERAL.value,
             tier=1,
             reopen_count=0,
             appealed=False,

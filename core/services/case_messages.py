@@ -8,6 +8,9 @@ step's service; this module holds what follows from the step itself.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+
+from core.domain.lifecycle import Stage
+from core.domain.sla import DeadlineKind
 from core.domain.events import Claimed, Escalated, StaffWroteToCustomer, StageChanged
 from core.domain.scripts import for_reader
 from core.intents import Button, Phrase, SendMessage
@@ -108,7 +111,7 @@ async def _withdrawn(uow: UnitOfWork, desk: StaffDesk, event: StageChanged) -> N
 @after("close_unanswered")
 async def _closed_unanswered(uow: UnitOfWork, desk: StaffDesk, event: StageChanged) -> None:
     case = event.case
-    if event.before == "follow_up":
+    if event.before == Stage.FOLLOW_UP:
         await _tell_customer(uow, case, Phrase("customer.follow_up_closed", number=case.number))
         notice_in_thread(uow, desk, case, Phrase("deadline.follow_up_closed", number=case.number))
     else:
@@ -119,7 +122,7 @@ async def _closed_unanswered(uow: UnitOfWork, desk: StaffDesk, event: StageChang
 @after("finish")
 async def _follow_up_planned(uow: UnitOfWork, desk: StaffDesk, event: StageChanged) -> None:
     # The stage's deadlines were planned before this handler ran (case_events).
-    follow_up_at = await uow.deadlines.next_of_kind(event.case.id, "follow_up") or uow.clock.now()
+    follow_up_at = await uow.deadlines.next_of_kind(event.case.id, DeadlineKind.FOLLOW_UP) or uow.clock.now()
     await _tell_customer(uow, event.case, Phrase("customer.follow_up_planned", number=event.case.number, at=follow_up_at))
 
 

@@ -11,7 +11,8 @@ nor repeat it.
 """
 from __future__ import annotations
 
-from core.domain.sla import STAFF_STAGES, TOP_TIER
+from core.domain.lifecycle import FINAL_STAGES, Stage
+from core.domain.sla import STAFF_STAGES, TOP_TIER, WHOLE_CASE, DeadlineKind
 from core.intents import Lines, Phrase, SendMessage
 from core.services.case_card import stage_name
 from core.services.case_stage import advance, case_changed, transition
@@ -20,7 +21,6 @@ from core.services.durations import duration_phrase
 from core.services.next_step import next_step
 from core.services.routing import notice_in_thread
 from core.services.staff_desk import StaffDesk
-from core.storage.case_repositories import FINAL_STAGES
 from core.storage.models import Case
 from core.storage.uow import UnitOfWork
 
@@ -34,24 +34,24 @@ async def schedule_stage(uow: UnitOfWork, desk: StaffDesk, case: Case, entered: 
     if case.stage in FINAL_STAGES:
         await uow.deadlines.cancel_pending(case.id, now)
         return
-    await uow.deadlines.cancel_pending(case.id, now, keep_kinds=("overall",))
-    if not await uow.deadlines.has_kind(case.id, "overall"):
+    await uow.deadlines.cancel_pending(case.id, now, keep_kinds=(DeadlineKind.OVERALL,))
+    if not await uow.deadlines.has_kind(case.id, DeadlineKind.OVERALL):
         # PROCESS.md §3: the whole case should be concluded within the overall limit.
-        uow.deadlines.add(case.id, "overall", "open", desk.sla.overall_due(desk.calendar, case.created_at))
-    if case.stage == "follow_up":
+        uow.deadlines.add(case.id, DeadlineKind.OVERALL, WHOLE_CASE, desk.sla.overall_due(desk.calendar, case.created_at))
+    if case.stage == Stage.FOLLOW_UP:
         # The customer is asked whether the problem stayed solved after a wait.
         ask = desk.sla.due(desk.calendar, case.severity, case.stage, case.stage_entered_at)
         if ask is not None:
-            uow.deadlines.add(case.id, "follow_up", case.stage, ask)
+            uow.deadlines.add(case.id, DeadlineKind.FOLLOW_UP, case.stage, ask)
         return
-    if case.stage == "solution_proposed":
+    if case.stage == Stage.SOLUTION_PROPOSED:
         # The customer's turn: a reminder, then the case closes as unanswered.
         remind = desk.sla.customer_reminder_time(desk.calendar, case.stage, case.stage_entered_at)
         close = desk.sla.due(desk.calendar, case.severity, case.stage, case.stage_entered_at)
         if remind is not None:
-            uow.deadlines.add(case.id, "customer_remind", case.stage, remind)
+            uow.deadlines.add(case.id, DeadlineKind.CUSTOMER_REMIND, case.stage, remind)
         if close is not None:
-            uow.deadlines.add(case.id, "close_unanswered", case.stage, close)
+            uow.deadlines.add(case.id, DeadlineKind.CLOSE_UNANSWERED, case.stage, close)
         return
     if case.stage not in STAFF_STAGES:
         return
@@ -59,9 +59,9 @@ async def schedule_stage(uow: UnitOfWork, desk: StaffDesk, case: Case, entered: 
     remind = desk.sla.reminder_time(desk.calendar, case.severity, case.stage, start)
     due = desk.sla.due(desk.calendar, case.severity, case.stage, start)
     if remind is not None:
-        uow.deadlines.add(case.id, "remind", case.stage, remind)
+        uow.deadlines.add(case.id, DeadlineKind.REMIND, case.stage, remind)
     if due is not None:
-        uow.deadlines.add(case.id, "breach", case.stage, due, breach_no=1)
+        uow.deadlines.add(case.id, DeadlineKind.BREACH, case.stage, due, breach_no=1)
 
 
 async def handle_due(uow: UnitOfWork, desk: StaffDesk, deadline_id: int, claim: str) -> str:
@@ -72,7 +72,7 @@ async def handle_due(uow: UnitOfWork, desk: StaffDesk, deadline_id: int, claim: 
     now = uow.clock.now()
     row.done_at = now
     case = await uow.cases.get(row.case_id)
-    if row.kind == "overall":
+    if row.kind == DeadlineKind.OVERALL:
         if case is None or case.stage in FINAL_STAGES:
             row.status = "cancelled"
             return "stale"
@@ -83,7 +83,7 @@ async def handle_due(uow: UnitOfWork, desk: StaffDesk, deadline_id: int, claim: 
         row.status = "cancelled"
         return "stale"
     row.status = "done"
-    if row.kind == "remind":
+    if row.kind == DeadlineKind.REMIND:
         due = await uow.deadlines.next_pending(case.id)
         if due is None or due.due_at <= now:
             # Its deadline passed too (the bot was down): the breach speaks instead.
@@ -91,16 +91,16 @@ async def handle_due(uow: UnitOfWork, desk: StaffDesk, deadline_id: int, claim: 
             return "reminder_dropped"
         notice_in_thread(uow, desk, case, Phrase("deadline.reminder", number=case.number, stage=stage_name(case.stage), due=due.due_at))
         return "reminded"
-    if row.kind == "customer_remind":
-        if (await uow.deadlines.next_of_kind(case.id, "close_unanswered") or now) <= now:
+    if row.kind == DeadlineKind.CUSTOMER_REMIND:
+        if (await uow.deadlines.next_of_kind(case.id, DeadlineKind.CLOSE_UNANSWERED) or now) <= now:
             row.status = "cancelled"
             return "reminder_dropped"
         await _remind_customer_of_proposal(uow, case)
         return "customer_reminded"
-    if row.kind == "close_unanswered":
+    if row.kind == DeadlineKind.CLOSE_UNANSWERED:
         await _close_unanswered(uow, desk, case)
         return "closed_unanswered"
-    if row.kind == "follow_up":
+    if row.kind == DeadlineKind.FOLLOW_UP:
         await _ask_follow_up(uow, desk, case)
         return "follow_up_asked"
     await _breach(uow, desk, case, row.due_at, row.breach_no)
@@ -119,7 +119,7 @@ async def _ask_follow_up(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
     now = uow.clock.now()
     case.awaiting = None  # a rating comment is no longer expected
     close_at = desk.calendar.add(now, desk.sla.follow_up_close_after)
-    uow.deadlines.add(case.id, "close_unanswered", case.stage, close_at)
+    uow.deadlines.add(case.id, DeadlineKind.CLOSE_UNANSWERED, case.stage, close_at)
     uow.cases.record_event(case.id, now, "system", "follow_up_asked")
     customer = await uow.users.get(case.customer_id)
     if customer is not None:
@@ -141,7 +141,7 @@ async def _breach(uow: UnitOfWork, desk: StaffDesk, case: Case, due_at, breach_n
     while case.tier < caught_up.tier and transition(case, "escalate"):
         pass
     if caught_up.next_breach_at is not None:
-        uow.deadlines.add(case.id, "breach", case.stage, caught_up.next_breach_at, breach_no=caught_up.breach_no + 1)
+        uow.deadlines.add(case.id, DeadlineKind.BREACH, case.stage, caught_up.next_breach_at, breach_no=caught_up.breach_no + 1)
     uow.cases.record_event(
         case.id, now, "system", "deadline_missed", stage=case.stage, breach=caught_up.breach_no, tier=case.tier,
         **({"missed": caught_up.missed} if caught_up.missed > 1 else {}),

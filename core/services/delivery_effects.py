@@ -5,13 +5,10 @@ restart can neither lose these effects nor apply them twice.
 """
 from __future__ import annotations
 
-from core.intents import CopyMessage, CreateTopic, Intent, Phrase, SendMessage, SetReaction
-from core.intents import CaseRoute
+from core.intents import CaseRoute, CopyMessage, CreateTopic, Intent, Phrase, Purpose, SendMessage, SetReaction
 from core.storage.uow import UnitOfWork
 
 DELIVERED_MARK = "👌"
-# The route purpose of a notice about a failed delivery: its own failure is not reported again.
-FAILURE_NOTICE = "failure"
 
 
 async def after_delivery(uow: UnitOfWork, intent: Intent, message_ids: list[int], thread_id: int | None = None) -> None:
@@ -25,7 +22,7 @@ async def after_delivery(uow: UnitOfWork, intent: Intent, message_ids: list[int]
     if intent.route is not None:
         for message_id in message_ids:
             uow.cases.add_link(intent.chat_id, message_id, intent.route.case_id, intent.route.purpose)
-        if intent.route.purpose == "card" and message_ids:
+        if intent.route.purpose == Purpose.CARD and message_ids:
             case = await uow.cases.get(intent.route.case_id)
             if case is not None:
                 case.card_message_id = message_ids[0]
@@ -43,13 +40,13 @@ async def after_final_failure(uow: UnitOfWork, intent: Intent, cause: str, reaso
     """
     if isinstance(intent, (SendMessage, CopyMessage)) and intent.receipt is not None:
         receipt = intent.receipt
-        uow.emit(SendMessage(receipt.chat_id, receipt.locale, Phrase("relay.failed", reason=_cause(cause)), route=CaseRoute(receipt.case_id, FAILURE_NOTICE)))
+        uow.emit(SendMessage(receipt.chat_id, receipt.locale, Phrase("relay.failed", reason=_cause(cause)), route=CaseRoute(receipt.case_id, Purpose.FAILURE)))
         uow.cases.record_event(receipt.case_id, uow.clock.now(), "system", "delivery_failed", reason=reason)
         return
     notice = await _thread_notice(uow, intent, _cause(cause))
     if notice is not None:
         case_id, text = notice
-        uow.emit(SendMessage(intent.chat_id, intent.locale, text, route=CaseRoute(case_id, FAILURE_NOTICE)))
+        uow.emit(SendMessage(intent.chat_id, intent.locale, text, route=CaseRoute(case_id, Purpose.FAILURE)))
         uow.cases.record_event(case_id, uow.clock.now(), "system", "delivery_failed", reason=reason)
 
 
@@ -67,13 +64,13 @@ async def _thread_notice(uow: UnitOfWork, intent: Intent, reason: Phrase) -> tup
     """(case, notice) for a row on its way to a case's thread that can never be posted there."""
     if isinstance(intent, CreateTopic):
         return intent.case_id, Phrase("thread.failed.topic", reason=reason)
-    if not isinstance(intent, (SendMessage, CopyMessage)) or intent.route is None or intent.route.purpose == FAILURE_NOTICE:
+    if not isinstance(intent, (SendMessage, CopyMessage)) or intent.route is None or intent.route.purpose == Purpose.FAILURE:
         return None
     case_id, purpose = intent.route.case_id, intent.route.purpose
-    if purpose == "relay":
+    if purpose == Purpose.RELAY:
         case = await uow.cases.get(case_id)
         number = case.number if case is not None else ""
         return case_id, Phrase("thread.failed.customer_message", reason=reason, number=number)
-    if purpose == "evidence":
+    if purpose == Purpose.EVIDENCE:
         return case_id, Phrase("thread.failed.evidence", reason=reason)
     return case_id, Phrase("thread.failed.other", reason=reason)

@@ -12,7 +12,9 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from core.intents import Button, CaseRoute, Phrase, SendMessage
+from core.domain.lifecycle import Stage
+from core.domain.sla import DeadlineKind
+from core.intents import Button, CaseRoute, Phrase, Purpose, SendMessage, prompt_purpose
 from core.services.case_card import staff_callback
 from core.services.case_stage import advance
 from core.services.routing import notice_in_thread
@@ -90,14 +92,14 @@ async def ask_next(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
         options = PARTIES if question == "party" else KINDS
         buttons = tuple((Button(label, staff_callback(case.id, question, key)),) for key, label in options.items())
         text = Phrase("record.ask.party", number=case.number) if question == "party" else Phrase("record.ask.kind", number=case.number)
-        uow.emit(SendMessage(desk.chat_id, desk.locale, text, buttons, route=CaseRoute(case.id, "record")))
+        uow.emit(SendMessage(desk.chat_id, desk.locale, text, buttons, route=CaseRoute(case.id, Purpose.RECORD)))
         return
     uow.emit(
         SendMessage(
             desk.chat_id,
             desk.locale,
             Phrase("record.question", number=case.number, question=TEXT_QUESTIONS[question]),
-            route=CaseRoute(case.id, "prompt:" + question),
+            route=CaseRoute(case.id, prompt_purpose(question)),
             force_reply=True,
         )
     )
@@ -114,7 +116,7 @@ class ResolutionRecordForm:
     async def choose(self, case: Case, question: str, key: str) -> bool:
         """A party or kind button; False when the button no longer applies."""
         options = PARTIES if question == "party" else KINDS
-        if case.stage != "resolved" or key not in options:
+        if case.stage != Stage.RESOLVED or key not in options:
             return False
         record = await self.uow.records.get_or_start(case.id, round_of(case), self.uow.clock.now())
         column = "responsible_party" if question == "party" else "responsibility_kind"
@@ -124,7 +126,7 @@ class ResolutionRecordForm:
 
     async def answer(self, case: Case, question: str, text: str) -> None:
         """A reply to a prompted question (root cause, remedy, cost, improvement)."""
-        if case.stage != "resolved":
+        if case.stage != Stage.RESOLVED:
             notice_in_thread(self.uow, self.desk, case, Phrase("record.not_now", number=case.number))
             return
         record = await self.uow.records.get_or_start(case.id, round_of(case), self.uow.clock.now())
@@ -142,7 +144,7 @@ class ResolutionRecordForm:
 
     async def resume(self, case: Case) -> None:
         """/record in the thread: the next unanswered question again."""
-        if case.stage != "resolved":
+        if case.stage != Stage.RESOLVED:
             notice_in_thread(self.uow, self.desk, case, Phrase("record.not_now", number=case.number))
             return
         await ask_next(self.uow, self.desk, case)
@@ -161,7 +163,7 @@ class ResolutionRecordForm:
             party=record.responsible_party, kind=record.responsibility_kind, cause=record.root_cause,
             remedy=record.remedy, cost_cents=record.cost_cents, improvement=record.improvement,
         )
-        follow_up_at = await self.uow.deadlines.next_of_kind(case.id, "follow_up")
+        follow_up_at = await self.uow.deadlines.next_of_kind(case.id, DeadlineKind.FOLLOW_UP)
         assert record.responsible_party is not None and record.responsibility_kind is not None
         notice_in_thread(
             self.uow,

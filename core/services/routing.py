@@ -2,12 +2,12 @@
 customer and their case's thread, in each reader's script."""
 from __future__ import annotations
 
+from core.domain.lifecycle import FINAL_STAGES
 from core.domain.scripts import for_reader
-from core.intents import AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Receipt, SendMessage, SetTopicClosed
+from core.intents import AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Purpose, Receipt, SendMessage, SetTopicClosed
 from core.services.case_card import card_buttons, card_text, topic_name
 from core.services.next_step import next_step
 from core.services.staff_desk import StaffDesk
-from core.storage.case_repositories import FINAL_STAGES
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
 
@@ -27,11 +27,11 @@ async def route_new_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer:
             desk.locale,
             card_text(case, desk, customer, None, len(evidence), await next_step(uow, case, for_staff=True)),
             card_buttons(case),
-            route=CaseRoute(case.id, "card"),
+            route=CaseRoute(case.id, Purpose.CARD),
         )
     )
     for item in evidence:
-        uow.emit(CopyMessage(desk.chat_id, desk.locale, customer.id, item.message_id, route=CaseRoute(case.id, "evidence")))
+        uow.emit(CopyMessage(desk.chat_id, desk.locale, customer.id, item.message_id, route=CaseRoute(case.id, Purpose.EVIDENCE)))
 
 
 async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_changed: bool = False, reopened: bool = False) -> None:
@@ -50,7 +50,7 @@ async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_chang
 
 def notice_in_thread(uow: UnitOfWork, desk: StaffDesk, case: Case, text: Phrase) -> None:
     if desk.chat_id is not None:
-        uow.emit(SendMessage(desk.chat_id, desk.locale, text, route=CaseRoute(case.id, "notice")))
+        uow.emit(SendMessage(desk.chat_id, desk.locale, text, route=CaseRoute(case.id, Purpose.NOTICE)))
 
 
 # --- customer -> thread ------------------------------------------------------------------
@@ -100,11 +100,11 @@ async def _relay_to_case(
         if text:
             words = Phrase("relay.from_customer", customer=label, number=case.number, text=text, converted=_converted(desk, customer, text))
         if not media and words is not None:
-            uow.emit(SendMessage(desk.chat_id, desk.locale, words, route=CaseRoute(case.id, "relay")))
+            uow.emit(SendMessage(desk.chat_id, desk.locale, words, route=CaseRoute(case.id, Purpose.RELAY)))
         else:
             # The copy's caption is replaced: it shows who wrote, and their caption like a text's words.
             caption = words or Phrase("relay.media_from_customer", customer=label, number=case.number)
-            uow.emit(CopyMessage(desk.chat_id, desk.locale, customer.id, message_id, route=CaseRoute(case.id, "relay"), caption=caption))
+            uow.emit(CopyMessage(desk.chat_id, desk.locale, customer.id, message_id, route=CaseRoute(case.id, Purpose.RELAY), caption=caption))
     uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.passed_on", number=case.number)))
 
 
@@ -123,7 +123,7 @@ async def customer_edit(uow: UnitOfWork, desk: StaffDesk, customer: User, messag
     if desk.chat_id is not None:
         label = desk.customer_label(customer, customer.id)
         words = Phrase("relay.edited_by_customer", customer=label, number=case.number, text=text, converted=_converted(desk, customer, text))
-        uow.emit(SendMessage(desk.chat_id, desk.locale, words, route=CaseRoute(case.id, "relay")))
+        uow.emit(SendMessage(desk.chat_id, desk.locale, words, route=CaseRoute(case.id, Purpose.RELAY)))
     uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.edit_passed_on", number=case.number)))
     return True
 

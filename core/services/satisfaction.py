@@ -7,6 +7,7 @@ before a reopen cannot rate the later round.
 """
 from __future__ import annotations
 
+from core.domain.lifecycle import Stage
 from core.intents import AnswerCallback, Button, Localized, Phrase, SendMessage
 from core.services import callbacks
 from core.services.routing import notice_in_thread
@@ -16,7 +17,9 @@ from core.storage.uow import UnitOfWork
 
 PREFIX = "c"  # the customer's buttons (core.services.case_lifecycle)
 AWAITING_RATING_COMMENT = "rating_comment"
-RATABLE_STAGES = ("resolved", "follow_up", "closed")
+RATABLE_STAGES = (Stage.RESOLVED, Stage.FOLLOW_UP, Stage.CLOSED)
+# A low rating may reopen the case while it is not yet closed.
+REOPENABLE_STAGES = (Stage.RESOLVED, Stage.FOLLOW_UP)
 LOW_RATING = 2
 STARS = range(1, 6)
 ASPECTS = {
@@ -88,7 +91,7 @@ class Satisfaction:
         self.uow.cases.record_event(case.id, now, f"customer:{self.customer.id}", "rated", stars=stars)
         case.awaiting = AWAITING_RATING_COMMENT
         if stars <= LOW_RATING:
-            rows = _aspect_rows(case) + ((_reopen_row(case),) if case.stage in ("resolved", "follow_up") else ())
+            rows = _aspect_rows(case) + ((_reopen_row(case),) if case.stage in REOPENABLE_STAGES else ())
             self._say(Phrase("customer.rating_low", number=case.number), rows)
         else:
             self._say(Phrase("customer.rating_thanks", number=case.number), _aspect_rows(case))
@@ -119,6 +122,6 @@ class Satisfaction:
             rating.updated_at = now
         self.uow.cases.record_event(case.id, now, f"customer:{self.customer.id}", "rating_comment", text=text)
         low = rating is not None and rating.stars <= LOW_RATING
-        reopenable = low and case.stage in ("resolved", "follow_up")
+        reopenable = low and case.stage in REOPENABLE_STAGES
         self._say(Phrase("customer.rating_comment_thanks", number=case.number), (_reopen_row(case),) if reopenable else ())
         notice_in_thread(self.uow, self.desk, case, Phrase("staff.notice.rating_comment", score=rating.stars if rating else 0, text=text))

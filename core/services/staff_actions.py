@@ -10,14 +10,14 @@ import logging
 from dataclasses import dataclass
 
 from core.domain.events import Claimed, Escalated, StaffWroteToCustomer
+from core.domain.lifecycle import FINAL_STAGES, Severity
 from core.domain.staff import Role, allowed
-from core.intents import AnswerCallback, Button, CaseRoute, Phrase, SendMessage
+from core.intents import AnswerCallback, Button, CaseRoute, Phrase, Purpose, SendMessage, prompt_purpose
 from core.services.case_card import SEVERITY_NAMES, parse_staff_callback, staff_callback, stage_name
 from core.services.case_stage import advance, case_changed, may, severity_changed, transition
 from core.services.intake_prompts import localized
 from core.services.routing import notice_in_thread
 from core.services.staff_desk import StaffDesk
-from core.storage.case_repositories import FINAL_STAGES
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
 
@@ -109,7 +109,7 @@ class StaffActions:
             return
         case.severity = arg
         # PROCESS.md §4: major cases are handled from tier 2 up.
-        if arg == "major" and case.tier < 2:
+        if arg == Severity.MAJOR and case.tier < 2:
             case.tier = 2
         self._record(case, "severity", severity=arg, tier=case.tier)
         await severity_changed(self.uow, case)  # urgent cases run on a shorter clock
@@ -121,7 +121,7 @@ class StaffActions:
         )
         self._answer(callback_id)
         assert self.desk.chat_id is not None
-        self.uow.emit(SendMessage(self.desk.chat_id, self.desk.locale, Phrase("staff.choose_category", number=case.number), buttons, route=CaseRoute(case.id, "picker")))
+        self.uow.emit(SendMessage(self.desk.chat_id, self.desk.locale, Phrase("staff.choose_category", number=case.number), buttons, route=CaseRoute(case.id, Purpose.PICKER)))
 
     async def _setcat(self, callback_id: str, case: Case, arg: str) -> None:
         category = self.desk.intake.category(arg)
@@ -181,7 +181,7 @@ class StaffActions:
             "terminate": Phrase("staff.prompt.terminate", number=case.number),
         }
         self.uow.emit(
-            SendMessage(self.desk.chat_id, self.desk.locale, texts[action], route=CaseRoute(case.id, "prompt:" + action), force_reply=True)
+            SendMessage(self.desk.chat_id, self.desk.locale, texts[action], route=CaseRoute(case.id, prompt_purpose(action)), force_reply=True)
         )
 
     async def _ask(self, callback_id: str, case: Case, arg: str) -> None:
@@ -254,7 +254,7 @@ class StaffActions:
                 self.desk.locale,
                 Phrase("staff.approval_needed", number=case.number, name=self.actor.user.first_name, text=text),
                 buttons,
-                route=CaseRoute(case.id, "approval"),
+                route=CaseRoute(case.id, Purpose.APPROVAL),
             )
         )
 

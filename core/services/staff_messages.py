@@ -3,13 +3,13 @@ notes, or taken as the answer to a prompt (ask / propose / reject / terminate, o
 question of the resolution record)."""
 from __future__ import annotations
 
+from core.domain.lifecycle import FINAL_STAGES
 from core.services.case_stage import advance, may
 from core.services.resolution_record import TEXT_FIELDS as RECORD_QUESTIONS, ResolutionRecordForm
 from core.services.routing import notice_in_thread, staff_correction, staff_reply
 from core.services.staff_actions import PROMPTED_ACTIONS, Actor, StaffActions, refusal
 from core.services.staff_desk import StaffDesk
-from core.storage.case_repositories import FINAL_STAGES
-from core.intents import Phrase
+from core.intents import Phrase, Purpose, prompted
 from core.storage.models import Case
 from core.storage.uow import UnitOfWork
 
@@ -24,7 +24,7 @@ async def case_of_message(uow: UnitOfWork, desk: StaffDesk, reply_to_id: int | N
         if link is not None:
             return await uow.cases.get(link.case_id), link.purpose
     if thread_id is not None:
-        return await uow.cases.by_thread(thread_id), "thread"
+        return await uow.cases.by_thread(thread_id), Purpose.THREAD
     return None, ""
 
 
@@ -50,12 +50,12 @@ async def staff_message(
     if command == "note" or body.lower().startswith(NOTE_MARK):
         await actions.note(case, body[len(NOTE_MARK):].strip() if command is None else body)
         return True
-    if command == "record" or (purpose.removeprefix("prompt:") in RECORD_QUESTIONS and body):
-        await _record_answer(uow, desk, actor, case, purpose.removeprefix("prompt:") if command is None else None, body)
+    if command == "record" or (prompted(purpose) in RECORD_QUESTIONS and body):
+        await _record_answer(uow, desk, actor, case, prompted(purpose) if command is None else None, body)
         return True
-    prompted = command if command in PROMPTED_ACTIONS else purpose.removeprefix("prompt:") if purpose.startswith("prompt:") else None
-    if prompted in PROMPTED_ACTIONS and body:
-        await actions.answer_prompt(prompted, case, body, message_id)
+    prompted_action = command if command in PROMPTED_ACTIONS else prompted(purpose)
+    if prompted_action in PROMPTED_ACTIONS and body:
+        await actions.answer_prompt(prompted_action, case, body, message_id)
         return True
     if command in PROMPTED_ACTIONS:
         await actions.prompt_in_thread(case, command)  # the command alone: ask for the text

@@ -8,11 +8,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.domain import lifecycle
+from core.domain.lifecycle import FINAL_STAGES
 from core.storage.models import Case, CaseCounter, CaseEvent, CaseEvidence, CaseLink, IntakeDraft, PendingRelay
 
-# Stages after which a case no longer takes messages or staff actions (stored as strings).
-FINAL_STAGES = tuple(stage.value for stage in lifecycle.FINAL_STAGES)
 
 
 class DraftRepository:

@@ -8,6 +8,7 @@ from typing import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.domain.sla import DeadlineKind
 from core.storage.models import Deadline
 
 
@@ -15,10 +16,10 @@ class DeadlineRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def add(self, case_id: int, kind: str, stage: str, due_at: datetime, breach_no: int = 0) -> None:
+    def add(self, case_id: int, kind: DeadlineKind, stage: str, due_at: datetime, breach_no: int = 0) -> None:
         self._session.add(Deadline(case_id=case_id, kind=kind, stage=stage, due_at=due_at, breach_no=breach_no, status="pending"))
 
-    async def cancel_pending(self, case_id: int, at: datetime, keep_kinds: tuple[str, ...] = ()) -> None:
+    async def cancel_pending(self, case_id: int, at: datetime, keep_kinds: tuple[DeadlineKind, ...] = ()) -> None:
         """Cancels the case's pending rows, except those of `keep_kinds` (the overall
         limit outlives every stage)."""
         await self._session.execute(
@@ -27,7 +28,7 @@ class DeadlineRepository:
             .values(status="cancelled", done_at=at)
         )
 
-    async def has_kind(self, case_id: int, kind: str) -> bool:
+    async def has_kind(self, case_id: int, kind: DeadlineKind) -> bool:
         """Whether the case ever had a row of this kind, whatever became of it."""
         query = select(Deadline.id).where(Deadline.case_id == case_id, Deadline.kind == kind).limit(1)
         return (await self._session.execute(query)).scalar_one_or_none() is not None
@@ -72,13 +73,13 @@ class DeadlineRepository:
     async def next_pending(self, case_id: int) -> Deadline | None:
         query = (
             select(Deadline)
-            .where(Deadline.case_id == case_id, Deadline.status == "pending", Deadline.kind == "breach")
+            .where(Deadline.case_id == case_id, Deadline.status == "pending", Deadline.kind == DeadlineKind.BREACH)
             .order_by(Deadline.due_at)
             .limit(1)
         )
         return (await self._session.execute(query)).scalar_one_or_none()
 
-    async def next_of_kind(self, case_id: int, *kinds: str) -> datetime | None:
+    async def next_of_kind(self, case_id: int, *kinds: DeadlineKind) -> datetime | None:
         """When the case's earliest pending row of these kinds is due."""
         query = (
             select(Deadline.due_at)

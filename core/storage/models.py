@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.domain.lifecycle import Severity
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -132,7 +134,7 @@ class Case(Base):
     locale: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(32))
-    severity: Mapped[str] = mapped_column(String(16), default="general")
+    severity: Mapped[str] = mapped_column(String(16), default=Severity.GENERAL.value)
     tier: Mapped[int] = mapped_column(Integer, default=1)
     owner_id: Mapped[int | None] = mapped_column(BigInteger)
     # Where the case lives in the handler group: its forum topic, and its card message.
