@@ -1,4 +1,4 @@
-"""Bounded start-up (DESIGN rule 12): every step is named in the log and has a time limit.
+"""Bounded start-up (docs/design.md rule 12): every step is named in the log and has a time limit.
 
 A watchdog thread, not the event loop, enforces the limits, so a step that blocks the loop
 (synchronous work, a stuck driver call) is caught as well as one awaiting forever. A step

@@ -1,4 +1,4 @@
-"""Limits that keep one customer from flooding the desk (PROCESS.md leaves the figures
+"""Limits that keep one customer from flooding the desk (docs/process.md §1 leaves the figures
 to the deployment): a message rate per customer, enforced with a sliding window."""
 from __future__ import annotations
 

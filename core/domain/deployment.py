@@ -3,7 +3,7 @@
 What differs from one business to the next lives here: complaint categories, the
 reference fields asked for (order number, plate number, ...), whether a contact is
 required, and which remedies are offered. Every section is optional and falls back to
-the defaults of PROCESS.md §2. Validation is strict, unknown keys included: a misspelt
+the defaults of docs/process.md §1–§2. Validation is strict, unknown keys included: a misspelt
 key would otherwise silently bring back a default.
 """
 from __future__ import annotations
@@ -111,7 +111,7 @@ class DeploymentConfig:
     abuse: AbuseConfig = AbuseConfig()
 
 
-# --- defaults (PROCESS.md §2) --------------------------------------------------------
+# --- defaults (docs/process.md §1–§2) --------------------------------------------------------
 
 def _text(zh_hans: str, zh_hant: str, en: str) -> LocalizedText:
     return LocalizedText(zh_Hans=zh_hans, zh_Hant=zh_hant, en=en)

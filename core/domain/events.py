@@ -8,7 +8,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class StageChanged:
-    """The case moved to another stage of the lifecycle (docs/process.md, "Stages").
+    """The case moved to another stage of the lifecycle (docs/process.md §3).
     `said`: the words that came with the step (a customer's reason for rejecting a
     proposal), for the thread to read."""
 

@@ -1,4 +1,4 @@
-"""The lifecycle of a filed case (PROCESS.md §3–§4): stages as an Enum, transitions as data.
+"""The lifecycle of a filed case (docs/process.md §3–§4): stages as an Enum, transitions as data.
 
 One Machine serves every case: a case is attached with add_model for one trigger and
 detached again, so nothing per-case lives in the machine. The case's stage, tier and
@@ -49,16 +49,16 @@ AGENT, SUPERVISOR = Role.AGENT, Role.SUPERVISOR
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "claim", "source": Stage.RECEIVED, "dest": Stage.ACCEPTED, "conditions": "is_staff", "after": "take_ownership"},
     {"trigger": "start_investigation", "source": Stage.ACCEPTED, "dest": Stage.INVESTIGATING},
-    # PROCESS §2: a major case's solution needs a supervisor before it reaches the customer.
+    # docs/process.md §2: a major case's solution needs a supervisor before it reaches the customer.
     {"trigger": "propose", "source": Stage.INVESTIGATING, "dest": Stage.SOLUTION_PROPOSED, "conditions": ["has_proposal", "approval_sufficient"]},
     {"trigger": "accept_solution", "source": Stage.SOLUTION_PROPOSED, "dest": Stage.RESOLVED},
     {"trigger": "reject_solution", "source": Stage.SOLUTION_PROPOSED, "dest": Stage.INVESTIGATING, "after": "reopen"},
     # An unanswered proposal or follow-up question closes the case after a wait.
     {"trigger": "close_unanswered", "source": [Stage.SOLUTION_PROPOSED, Stage.FOLLOW_UP], "dest": Stage.CLOSED},
-    # PROCESS §5: the follow-up waits for staff's record of the resolution.
+    # docs/process.md §5: the follow-up waits for staff's record of the resolution.
     {"trigger": "finish", "source": Stage.RESOLVED, "dest": Stage.FOLLOW_UP, "conditions": "has_record"},
     {"trigger": "follow_up_ok", "source": Stage.FOLLOW_UP, "dest": Stage.CLOSED},
-    # PROCESS §3: a dissatisfied customer reopens the case one tier up.
+    # docs/process.md §3: a dissatisfied customer reopens the case one tier up.
     {"trigger": "follow_up_not_solved", "source": Stage.FOLLOW_UP, "dest": Stage.INVESTIGATING, "after": "reopen"},
     {"trigger": "reopen_unsatisfied", "source": [Stage.RESOLVED, Stage.FOLLOW_UP], "dest": Stage.INVESTIGATING, "after": "reopen"},
     {"trigger": "reject", "source": REJECTABLE_STAGES, "dest": Stage.REJECTED, "conditions": ["has_reason", "is_supervisor"]},

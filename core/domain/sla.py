@@ -1,5 +1,5 @@
 """How long each stage of a case may take, when staff are reminded, and how a late case
-climbs the escalation tiers (PROCESS.md §3-§4).
+climbs the escalation tiers (docs/process.md §3–§4).
 
 Two kinds of stage have deadlines. In the staff stages (received, accepted,
 investigating, resolved) the deadline is the staff's: at `remind_at` of it they are
@@ -255,7 +255,8 @@ class SlaPolicy:
             at, breach_no, tier = calendar.add(at, wait), breach_no + 1, tier_after_breaches(tier, 1)
 
     def overall_due(self, calendar: BusinessCalendar, filed_at: datetime) -> datetime:
-        """When the whole case should be closed (001 art. 11)."""
+        """When the whole case should be closed (001 county art. 11), counted from filing:
+        stricter than the policy's count from acceptance, which comes later."""
         return calendar.add(filed_at, self.overall_limit)
 
 
@@ -293,7 +294,7 @@ def _after_fraction(calendar: BusinessCalendar, start: datetime, duration: Durat
     return calendar.add(start, scaled(duration, fraction))
 
 
-# --- defaults (PROCESS.md §3-§4) ------------------------------------------------------------
+# --- defaults (docs/process.md §3–§4) ------------------------------------------------------------
 
 def _d(text: str) -> Duration:
     return Duration.parse(text)
@@ -327,27 +328,27 @@ _DEFAULT_DEADLINES: dict[tuple[Severity, Stage], Duration] = {
 
 _DEFAULT = SlaPolicy(
     deadlines=_DEFAULT_DEADLINES,
-    # PROCESS §4: staff are reminded at 75 % of a deadline.
+    # docs/process.md §4: staff are reminded at 75 % of a deadline.
     remind_at=0.75,
     # 001 mall: 15 min -> 30 min -> 1 h. After a new urgent case's 15-minute deadline
     # the next breaches come 15 and 30 minutes later, i.e. at 30 min (tier 3) and 1 h
     # after filing, then hourly while it stays unanswered.
     escalation_ladder_urgent=(_d("15 minutes"), _d("30 minutes"), _d("60 minutes")),
-    # PROCESS §3 leaves both waits to configuration; no seed gives a figure.
+    # docs/process.md §3 leaves both waits to configuration; no seed gives a figure.
     proposal_reminder_after=_d("2 working days"),
     proposal_close_after=_d("5 working days"),
-    # 000 §6.1 asks for a follow-up visit without a figure; a week lets the remedy show.
+    # 000 ch. 4 item 6.1 asks for a follow-up visit without a figure; a week lets the remedy show.
     follow_up_after=_d("7 calendar days"),
     # No seed gives a figure; the same wait as an unanswered proposal.
     follow_up_close_after=_d("5 working days"),
-    # 001 art. 11: handled within 30 working days of acceptance.
+    # 001 county art. 11: handled within 30 working days of acceptance.
     overall_limit=_d("30 working days"),
     # No seed gives a figure. A tier that takes over a late case gets a working day to
     # act, and the top tier is called again each working day while the case stays late.
     escalated_deadline=_d("1 working day"),
     top_tier_repeat=_d("1 working day"),
     # A late case's customer hears of it at most once a working day (urgent: hourly),
-    # always with a time at which they will hear again (001 art. 10).
+    # always with a time at which they will hear again (001 call-centre art. 10).
     late_notice_interval=_d("1 working day"),
     urgent_late_notice_interval=_d("60 minutes"),
 )

@@ -1,4 +1,4 @@
-"""Staff roles and what each may do (PROCESS.md §4: three tiers)."""
+"""Staff roles and what each may do (docs/process.md §4: three tiers)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,4 @@
-"""What follows from a domain event, in one place (DESIGN rule 13), run in the transaction
+"""What follows from a domain event, in one place (docs/design.md rule 13), run in the transaction
 that recorded it:
 
 - StageChanged: the new stage's deadlines are planned (at once: the step that moved the

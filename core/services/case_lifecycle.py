@@ -61,7 +61,7 @@ class CustomerDecisions:
         self._record(case, "solution_accepted")
 
     async def _reopen(self, case: Case) -> None:
-        """PROCESS.md §3: a dissatisfied customer reopens the case one tier up."""
+        """docs/process.md §3: a dissatisfied customer reopens the case one tier up."""
         case.awaiting = None
         await advance(self.uow, case, "reopen_unsatisfied")
         self._record(case, "reopened_unsatisfied", tier=case.tier)
@@ -88,7 +88,7 @@ class CustomerDecisions:
         self._record(case, "solution_rejected", reason=text)
 
     async def _appeal(self, case: Case) -> None:
-        """PROCESS.md §3: a rejected case may be appealed once; it reopens one tier up."""
+        """docs/process.md §3: a rejected case may be appealed once; it reopens one tier up."""
         if not await advance(self.uow, case, "appeal"):
             self._say(Phrase("customer.appeal_used", number=case.number))
             return

@@ -36,7 +36,7 @@ async def schedule_stage(uow: UnitOfWork, desk: StaffDesk, case: Case, entered: 
         return
     await uow.deadlines.cancel_pending(case.id, now, keep_kinds=(DeadlineKind.OVERALL,))
     if not await uow.deadlines.has_kind(case.id, DeadlineKind.OVERALL):
-        # PROCESS.md §3: the whole case should be concluded within the overall limit.
+        # docs/process.md §3: the whole case should be concluded within the overall limit.
         uow.deadlines.add(case.id, DeadlineKind.OVERALL, WHOLE_CASE, desk.sla.overall_due(desk.calendar, case.created_at))
     if case.stage == Stage.FOLLOW_UP:
         # The customer is asked whether the problem stayed solved after a wait.
@@ -115,7 +115,7 @@ async def _remind_customer_of_proposal(uow: UnitOfWork, case: Case) -> None:
 
 
 async def _ask_follow_up(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
-    """PROCESS.md §3 回访: did the problem stay solved? No answer closes the case later."""
+    """docs/process.md §3 回访: did the problem stay solved? No answer closes the case later."""
     now = uow.clock.now()
     case.awaiting = None  # a rating comment is no longer expected
     close_at = desk.calendar.add(now, desk.sla.follow_up_close_after)
@@ -148,7 +148,7 @@ async def _breach(uow: UnitOfWork, desk: StaffDesk, case: Case, due_at, breach_n
     )
     customer = await uow.users.get(case.customer_id)
     if customer is not None and await _may_tell_customer_late(uow, desk, case, now):
-        # 001 art. 10: if it cannot be answered in time, tell the customer and promise a
+        # 001 call-centre art. 10: if it cannot be answered in time, tell the customer and promise a
         # new time; the time named is one at which they will hear from us again.
         promise = sla.promise_after(calendar, case.severity, case.stage, caught_up, now)
         uow.emit(
@@ -183,7 +183,7 @@ async def _may_tell_customer_late(uow: UnitOfWork, desk: StaffDesk, case: Case, 
 
 
 async def _overall_limit_reached(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
-    """PROCESS.md §3 (001 county rules): a case still open at the overall limit goes
+    """docs/process.md §3 (001 county rules): a case still open at the overall limit goes
     before the top tier, and the customer is told plainly where it stands."""
     now = uow.clock.now()
     limit = desk.sla.overall_limit

@@ -1,4 +1,4 @@
-"""The resolution record staff fill in when a case is resolved (PROCESS.md §5).
+"""The resolution record staff fill in when a case is resolved (docs/process.md §5).
 
 A short form in the case's thread, one question at a time: the responsible party and the
 kind of responsibility (buttons), then the root cause, the remedy, its cost and the

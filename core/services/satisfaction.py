@@ -1,4 +1,4 @@
-"""The customer's rating of a resolved case (PROCESS.md §6): 1-5 stars, optionally 1-5 per
+"""The customer's rating of a resolved case (docs/process.md §6): 1-5 stars, optionally 1-5 per
 aspect (quality, speed, attitude, price), and a comment. A rating of 1 or 2 asks what
 went wrong and offers to reopen the case.
 

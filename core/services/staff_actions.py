@@ -108,7 +108,7 @@ class StaffActions:
             self._answer(callback_id)
             return
         case.severity = arg
-        # PROCESS.md §4: major cases are handled from tier 2 up.
+        # docs/process.md §4: major cases are handled from tier 2 up.
         if arg == Severity.MAJOR and case.tier < 2:
             case.tier = 2
         self._record(case, "severity", severity=arg, tier=case.tier)
@@ -224,12 +224,12 @@ class StaffActions:
                 self._reply(case, Phrase("staff.cannot_propose_now", stage=stage_name(case.stage)))
                 return None
             if not await advance(self.uow, case, "propose", proposal_text=text, actor_role=role):
-                # PROCESS.md §2: a major case's solution needs a supervisor's approval first.
+                # docs/process.md §2: a major case's solution needs a supervisor's approval first.
                 await self._hold_for_approval(case, text)
                 return None
             return True
         if action == "terminate":
-            # PROCESS.md §3: e.g. the complaint proved untrue or the customer is unreachable.
+            # docs/process.md §3: e.g. the complaint proved untrue or the customer is unreachable.
             if not may(case, "terminate") or not await advance(self.uow, case, "terminate", reason=text, actor_role=role):
                 self._reply(case, Phrase("staff.cannot_terminate_now", stage=stage_name(case.stage)))
                 return None

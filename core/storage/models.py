@@ -145,7 +145,7 @@ class Case(Base):
     # What the customer's next message answers, e.g. "rejection_reason"; None: a message.
     awaiting: Mapped[str | None] = mapped_column(String(32))
     stage_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # An agent's proposal for a major case, held until a supervisor approves it (PROCESS §2).
+    # An agent's proposal for a major case, held until a supervisor approves it (docs/process.md §2).
     pending_proposal: Mapped[str | None] = mapped_column(Text)
     pending_proposal_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -221,7 +221,7 @@ class Deadline(Base):
 
 
 class ResolutionRecord(Base):
-    """Staff's account of how a case was resolved (PROCESS.md §5), one per handling round
+    """Staff's account of how a case was resolved (docs/process.md §5), one per handling round
     (a reopened case is resolved, and recorded, again)."""
 
     __tablename__ = "resolution_records"

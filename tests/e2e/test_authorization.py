@@ -1,5 +1,5 @@
 """The authorization matrix through the real process: every staff button and command, by
-everyone who could try it, allowed or refused as PROCESS.md §4 and the deployment file say.
+everyone who could try it, allowed or refused as docs/process.md §4 and the deployment file say.
 Every refusal is explained to the person and logged with who tried what.
 
 Who: a former member (a role in the file, no longer in the group), a member without a

@@ -1,4 +1,4 @@
-"""The shape DESIGN.md asks for, checked on the source: core knows nothing of Telegram or of
+"""The shape docs/design.md asks for, checked on the source: core knows nothing of Telegram or of
 bot/, and no module of core imports itself back through others (function-level imports
 included, which hide a cycle rather than break it)."""
 from __future__ import annotations
