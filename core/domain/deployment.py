@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.domain.config_errors import DeploymentConfigError, config_error as _fail, join as _join, only_keys as _only_keys, table as _table, type_name as _type_name
-from core.domain.abuse import AbuseConfig
+from core.domain.config_errors import DeploymentConfigError, config_error as _fail, join as _join, only_keys as _only_keys, table as _table, type_name as _type_name, validated
+from core.domain.abuse import AbuseConfig, AbuseTable
 from core.domain.sla import SlaPolicy, default_sla, sla_from_mapping
-from core.domain.staff import StaffConfig
+from core.domain.staff import StaffConfig, StaffTable
 
 LOCALES: tuple[str, ...] = ("zh_Hans", "zh_Hant", "en")
 
@@ -195,62 +195,12 @@ def config_from_mapping(data: Mapping[str, Any]) -> DeploymentConfig:
     """Builds a configuration from already parsed TOML; errors carry the key path only."""
     _only_keys(data, ("intake", "staff", "sla", "abuse"), "")
     intake = data.get("intake", {})
-    staff = data.get("staff", {})
     return DeploymentConfig(
         intake=_intake(_table(intake, "intake"), "intake"),
-        staff=_staff(_table(staff, "staff"), "staff"),
-        sla=sla_from_mapping(_table(data.get("sla", {}), "sla"), "sla"),
-        abuse=_abuse(_table(data.get("abuse", {}), "abuse"), "abuse"),
+        staff=StaffConfig(**dict(validated(StaffTable, data.get("staff", {}), "staff"))),
+        sla=sla_from_mapping(data.get("sla", {}), "sla"),
+        abuse=AbuseConfig(**dict(validated(AbuseTable, data.get("abuse", {}), "abuse"))),
     )
-
-
-def _abuse(table: Mapping[str, Any], path: str) -> AbuseConfig:
-    _only_keys(table, ("messages_per_minute",), path)
-    if "messages_per_minute" not in table:
-        return AbuseConfig()
-    return AbuseConfig(messages_per_minute=_int(table["messages_per_minute"], _join(path, "messages_per_minute"), minimum=1))
-
-
-def _user_ids(value: Any, path: str) -> frozenset[int]:
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-        raise _fail(path, "must be a list of Telegram user ids (positive integers)")
-    return frozenset(value)
-
-
-def _staff(table: Mapping[str, Any], path: str) -> StaffConfig:
-    keys = ("agents", "supervisors", "directors", "confidential", "traditional_standard", "show_converted", "group_locale")
-    _only_keys(table, keys, path)
-    defaults = StaffConfig()
-
-    def value(key: str, parse: Any, default: Any) -> Any:
-        return parse(table[key], _join(path, key)) if key in table else default
-
-    def choice(options: tuple[str, ...]) -> Any:
-        def parse(v: Any, p: str) -> str:
-            if v not in options:
-                raise _fail(p, "must be one of " + ", ".join(repr(o) for o in options))
-            return v
-        return parse
-
-    return StaffConfig(
-        agents=value("agents", _user_ids, defaults.agents),
-        supervisors=value("supervisors", _user_ids, defaults.supervisors),
-        directors=value("directors", _user_ids, defaults.directors),
-        confidential=value("confidential", _bool, defaults.confidential),
-        traditional_standard=value("traditional_standard", choice(("tw", "hk")), defaults.traditional_standard),
-        show_converted=value("show_converted", _bool, defaults.show_converted),
-        group_locale=value("group_locale", choice(LOCALES), defaults.group_locale),
-    )
-
-
-
-
-
-
-
-
-
-
 
 
 def _require(table: Mapping[str, Any], key: str, path: str) -> Any:
