@@ -3,7 +3,7 @@ pydantic Table, and pydantic's findings become one DeploymentConfigError naming 
 path (`intake.categories[0].label.en`) in the file's own wording."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
@@ -92,27 +92,6 @@ def type_name(value: Any) -> str:
         bool: "a boolean", int: "an integer", float: "a number", str: "a string",
         list: "an array", dict: "a table",
     }.get(type(value), type(value).__name__)
-
-
-def config_error(path: str, problem: str) -> DeploymentConfigError:
-    return DeploymentConfigError(problem, key_path=path or None)
-
-
-def join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def table(value: Any, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise config_error(path, f"expected a table, got {type_name(value)}")
-    return value
-
-
-def only_keys(section: Mapping[str, Any], allowed: tuple[str, ...], path: str) -> None:
-    what = "key" if path else "section"
-    for key in section:
-        if key not in allowed:
-            raise config_error(join(path, key), f"unknown {what} (expected one of: {', '.join(allowed)})")
 
 
 def _first(errors: list[ErrorDetails]) -> ErrorDetails:
