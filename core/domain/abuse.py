@@ -1,15 +1,24 @@
 """Limits that keep one customer from flooding the desk (docs/process.md §1 leaves the figures
-to the deployment): a message rate per customer, enforced with a sliding window."""
+to the deployment, in its [abuse] table): a message rate per customer, enforced with a
+sliding window."""
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+
+from core.domain.config_errors import Count, Table
 
 
 @dataclass(frozen=True)
 class AbuseConfig:
     # Updates a customer may send in any 60 seconds before being asked to slow down.
     messages_per_minute: int = 60
+
+
+class AbuseTable(Table):
+    """The [abuse] table of the deployment file; its fields are AbuseConfig's."""
+
+    messages_per_minute: Count = AbuseConfig.messages_per_minute
 
 
 class Throttle:

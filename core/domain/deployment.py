@@ -3,8 +3,8 @@
 What differs from one business to the next lives here: complaint categories, the
 reference fields asked for (order number, plate number, ...), whether a contact is
 required, and which remedies are offered. Every section is optional and falls back to
-the defaults of docs/process.md §1–§2. Validation is strict, unknown keys included: a misspelt
-key would otherwise silently bring back a default.
+the defaults of docs/process.md §1–§2. The file's tables are strict pydantic models (see
+core.domain.config_errors) that validate straight into these settings.
 """
 from __future__ import annotations
 
@@ -13,14 +13,18 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from core.domain.config_errors import DeploymentConfigError, config_error as _fail, join as _join, only_keys as _only_keys, table as _table, type_name as _type_name
-from core.domain.abuse import AbuseConfig
-from core.domain.sla import SlaPolicy, default_sla, sla_from_mapping
-from core.domain.staff import StaffConfig
+from pydantic import AfterValidator, Field
 
-LOCALES: tuple[str, ...] = ("zh_Hans", "zh_Hant", "en")
+from core.domain.abuse import AbuseConfig, AbuseTable
+from core.domain.config_errors import Count, DeploymentConfigError, Table, Text, building, error_at, say, validated
+from core.domain.sla import SlaPolicy, SlaTable, default_sla
+from core.domain.staff import StaffConfig, StaffTable
+from core.locale import SUPPORTED_LOCALES
+
+# The locales every deployment text is given in: the catalogs' own.
+LOCALES: tuple[str, ...] = SUPPORTED_LOCALES
 
 RESOLUTION_KEYS: tuple[str, ...] = (
     "refund", "replacement", "repair", "apology", "compensation", "explanation", "other",
@@ -158,6 +162,104 @@ def default_config() -> DeploymentConfig:
     return DeploymentConfig(intake=_DEFAULT_INTAKE)
 
 
+# --- the file's tables -------------------------------------------------------------------------
+
+def _key(key: str) -> str:
+    if not KEY_PATTERN.fullmatch(key):
+        raise ValueError(f"{key!r} is not a valid key: use a-z, 0-9 and _, start with a letter, at most 31 characters")
+    return key
+
+
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"not a valid regular expression ({error})") from None
+    return pattern
+
+
+def _resolution_options(options: list[str]) -> tuple[str, ...]:
+    for index, option in enumerate(options):
+        if option not in RESOLUTION_KEYS:
+            raise error_at((index,), f"unknown resolution option {option!r} (expected one of: {', '.join(RESOLUTION_KEYS)})")
+        if option in options[:index]:
+            raise error_at((index,), f"duplicate resolution option {option!r}")
+    # "other" (with the customer's own words) is always offered, so no remedy is unsayable.
+    return tuple(options) if "other" in options else (*options, "other")
+
+
+def _unique_keys(items: list[Any]) -> tuple[Any, ...]:
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.key in first:
+            raise error_at((index, "key"), f"duplicate key {item.key!r} (also {{mention}})", mention=(first[item.key],))
+        first[item.key] = index
+    return tuple(items)
+
+
+_Key = Annotated[Text, AfterValidator(_key)]
+_TABLES = "expected an array of tables, got {type}"
+
+
+class _Texts(Table):
+    zh_Hans: Text
+    zh_Hant: Text
+    en: Text
+
+
+# Each table validates straight into the value it describes.
+_Localized = building(LocalizedText, _Texts)
+
+
+class _CategoryTable(Table):
+    key: _Key
+    label: _Localized
+
+
+class _ReferenceTable(Table):
+    key: _Key
+    label: _Localized
+    prompt: _Localized
+    example: _Localized | None = None
+    required: bool = False
+    pattern: Annotated[Text, AfterValidator(_regex)] | None = None
+
+
+_Category = building(Category, _CategoryTable)
+_Reference = building(ReferenceField, _ReferenceTable)
+
+
+class _IntakeTable(Table):
+    min_statement_length: Count = _DEFAULT_INTAKE.min_statement_length
+    max_statement_messages: Count = _DEFAULT_INTAKE.max_statement_messages
+    contact_required: bool = _DEFAULT_INTAKE.contact_required
+    resolution_options: Annotated[
+        list[Text], AfterValidator(_resolution_options), say(list_type="expected an array of strings, got {type}"),
+    ] = _DEFAULT_INTAKE.resolution_options
+    categories: Annotated[
+        list[_Category], Field(min_length=1), AfterValidator(_unique_keys),
+        say(list_type=_TABLES, too_short="at least one category is required"),
+    ] = _DEFAULT_INTAKE.categories
+    # An empty array is allowed: the intake then asks for no reference at all.
+    references: Annotated[
+        list[_Reference], AfterValidator(_unique_keys), say(list_type=_TABLES),
+    ] = _DEFAULT_INTAKE.references
+    max_open_cases: Count = _DEFAULT_INTAKE.max_open_cases
+
+
+_Intake = building(IntakeConfig, _IntakeTable)
+_Staff = building(StaffConfig, StaffTable)
+_Sla = Annotated[SlaTable, AfterValidator(SlaTable.policy)]
+_Abuse = building(AbuseConfig, AbuseTable)
+
+
+class _DeploymentFile(Table):
+    intake: _Intake = _DEFAULT_INTAKE
+    staff: _Staff = StaffConfig()
+    sla: _Sla = default_sla()
+    abuse: _Abuse = AbuseConfig()
+
+
 # --- loading -----------------------------------------------------------------------------
 
 def load_config(path: Path | None = None) -> DeploymentConfig:
@@ -193,214 +295,4 @@ def load_config(path: Path | None = None) -> DeploymentConfig:
 
 def config_from_mapping(data: Mapping[str, Any]) -> DeploymentConfig:
     """Builds a configuration from already parsed TOML; errors carry the key path only."""
-    _only_keys(data, ("intake", "staff", "sla", "abuse"), "")
-    intake = data.get("intake", {})
-    staff = data.get("staff", {})
-    return DeploymentConfig(
-        intake=_intake(_table(intake, "intake"), "intake"),
-        staff=_staff(_table(staff, "staff"), "staff"),
-        sla=sla_from_mapping(_table(data.get("sla", {}), "sla"), "sla"),
-        abuse=_abuse(_table(data.get("abuse", {}), "abuse"), "abuse"),
-    )
-
-
-def _abuse(table: Mapping[str, Any], path: str) -> AbuseConfig:
-    _only_keys(table, ("messages_per_minute",), path)
-    if "messages_per_minute" not in table:
-        return AbuseConfig()
-    return AbuseConfig(messages_per_minute=_int(table["messages_per_minute"], _join(path, "messages_per_minute"), minimum=1))
-
-
-def _user_ids(value: Any, path: str) -> frozenset[int]:
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-        raise _fail(path, "must be a list of Telegram user ids (positive integers)")
-    return frozenset(value)
-
-
-def _staff(table: Mapping[str, Any], path: str) -> StaffConfig:
-    keys = ("agents", "supervisors", "directors", "confidential", "traditional_standard", "show_converted", "group_locale")
-    _only_keys(table, keys, path)
-    defaults = StaffConfig()
-
-    def value(key: str, parse: Any, default: Any) -> Any:
-        return parse(table[key], _join(path, key)) if key in table else default
-
-    def choice(options: tuple[str, ...]) -> Any:
-        def parse(v: Any, p: str) -> str:
-            if v not in options:
-                raise _fail(p, "must be one of " + ", ".join(repr(o) for o in options))
-            return v
-        return parse
-
-    return StaffConfig(
-        agents=value("agents", _user_ids, defaults.agents),
-        supervisors=value("supervisors", _user_ids, defaults.supervisors),
-        directors=value("directors", _user_ids, defaults.directors),
-        confidential=value("confidential", _bool, defaults.confidential),
-        traditional_standard=value("traditional_standard", choice(("tw", "hk")), defaults.traditional_standard),
-        show_converted=value("show_converted", _bool, defaults.show_converted),
-        group_locale=value("group_locale", choice(LOCALES), defaults.group_locale),
-    )
-
-
-
-
-
-
-
-
-
-
-
-
-def _require(table: Mapping[str, Any], key: str, path: str) -> Any:
-    if key not in table:
-        raise _fail(_join(path, key), "missing")
-    return table[key]
-
-
-def _int(value: Any, path: str, minimum: int) -> int:
-    # bool is a subclass of int; `true` is not a number.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(path, f"expected an integer, got {_type_name(value)}")
-    if value < minimum:
-        raise _fail(path, f"must be at least {minimum}, got {value}")
-    return value
-
-
-def _bool(value: Any, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise _fail(path, f"expected true or false, got {_type_name(value)}")
-    return value
-
-
-def _str(value: Any, path: str) -> str:
-    if not isinstance(value, str):
-        raise _fail(path, f"expected a string, got {_type_name(value)}")
-    text = value.strip()
-    if not text:
-        raise _fail(path, "must not be empty")
-    return text
-
-
-def _key(value: Any, path: str) -> str:
-    key = _str(value, path)
-    if not KEY_PATTERN.fullmatch(key):
-        raise _fail(path, f"{key!r} is not a valid key: use a-z, 0-9 and _, start with a letter, at most 31 characters")
-    return key
-
-
-def _localized(value: Any, path: str) -> LocalizedText:
-    table = _table(value, path)
-    _only_keys(table, LOCALES, path)
-    texts = {locale: _str(_require(table, locale, path), _join(path, locale)) for locale in LOCALES}
-    return LocalizedText(**texts)
-
-
-def _array_of_tables(value: Any, path: str) -> list[tuple[str, Mapping[str, Any]]]:
-    if not isinstance(value, list):
-        raise _fail(path, f"expected an array of tables, got {_type_name(value)}")
-    return [(f"{path}[{index}]", _table(item, f"{path}[{index}]")) for index, item in enumerate(value)]
-
-
-def _check_unique(key: str, path: str, seen: dict[str, str]) -> None:
-    if key in seen:
-        raise _fail(_join(path, "key"), f"duplicate key {key!r} (also {seen[key]})")
-    seen[key] = path
-
-
-def _category(table: Mapping[str, Any], path: str) -> Category:
-    _only_keys(table, ("key", "label"), path)
-    return Category(
-        key=_key(_require(table, "key", path), _join(path, "key")),
-        label=_localized(_require(table, "label", path), _join(path, "label")),
-    )
-
-
-def _reference(table: Mapping[str, Any], path: str) -> ReferenceField:
-    _only_keys(table, ("key", "label", "prompt", "example", "required", "pattern"), path)
-    pattern = None
-    if "pattern" in table:
-        pattern = _str(table["pattern"], _join(path, "pattern"))
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise _fail(_join(path, "pattern"), f"not a valid regular expression ({error})") from None
-    example = table.get("example")
-    return ReferenceField(
-        key=_key(_require(table, "key", path), _join(path, "key")),
-        label=_localized(_require(table, "label", path), _join(path, "label")),
-        prompt=_localized(_require(table, "prompt", path), _join(path, "prompt")),
-        example=_localized(example, _join(path, "example")) if example is not None else None,
-        required=_bool(table.get("required", False), _join(path, "required")),
-        pattern=pattern,
-    )
-
-
-def _resolution_options(value: Any, path: str) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise _fail(path, f"expected an array of strings, got {_type_name(value)}")
-    options: list[str] = []
-    for index, item in enumerate(value):
-        item_path = f"{path}[{index}]"
-        option = _str(item, item_path)
-        if option not in RESOLUTION_KEYS:
-            raise _fail(item_path, f"unknown resolution option {option!r} (expected one of: {', '.join(RESOLUTION_KEYS)})")
-        if option in options:
-            raise _fail(item_path, f"duplicate resolution option {option!r}")
-        options.append(option)
-    # "other" (with the customer's own words) is always offered, so no remedy is unsayable.
-    if "other" not in options:
-        options.append("other")
-    return tuple(options)
-
-
-def _intake(table: Mapping[str, Any], path: str) -> IntakeConfig:
-    _only_keys(
-        table,
-        ("min_statement_length", "max_statement_messages", "contact_required", "resolution_options",
-         "categories", "references", "max_open_cases"),
-        path,
-    )
-    defaults = _DEFAULT_INTAKE
-
-    categories = defaults.categories
-    if "categories" in table:
-        items = _array_of_tables(table["categories"], _join(path, "categories"))
-        if not items:
-            raise _fail(_join(path, "categories"), "at least one category is required")
-        seen: dict[str, str] = {}
-        parsed_categories = []
-        for item_path, item in items:
-            category = _category(item, item_path)
-            _check_unique(category.key, item_path, seen)
-            parsed_categories.append(category)
-        categories = tuple(parsed_categories)
-
-    references = defaults.references
-    if "references" in table:
-        seen = {}
-        parsed_references = []
-        # An empty array is allowed: the intake then asks for no reference at all.
-        for item_path, item in _array_of_tables(table["references"], _join(path, "references")):
-            reference = _reference(item, item_path)
-            _check_unique(reference.key, item_path, seen)
-            parsed_references.append(reference)
-        references = tuple(parsed_references)
-
-    def value(key: str, parse: Any, default: Any) -> Any:
-        return parse(table[key], _join(path, key)) if key in table else default
-
-    return IntakeConfig(
-        categories=categories,
-        references=references,
-        contact_required=value("contact_required", _bool, defaults.contact_required),
-        min_statement_length=value(
-            "min_statement_length", lambda v, p: _int(v, p, minimum=1), defaults.min_statement_length
-        ),
-        max_statement_messages=value(
-            "max_statement_messages", lambda v, p: _int(v, p, minimum=1), defaults.max_statement_messages
-        ),
-        resolution_options=value("resolution_options", _resolution_options, defaults.resolution_options),
-        max_open_cases=value("max_open_cases", lambda v, p: _int(v, p, minimum=1), defaults.max_open_cases),
-    )
+    return DeploymentConfig(**dict(validated(_DeploymentFile, data)))

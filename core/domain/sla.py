@@ -8,22 +8,23 @@ along the ladder while it stays late. In the customer stages the wait is the cus
 an unanswered proposal is recalled once and then closed, and a resolved case gets its
 follow-up message. A customer's silence never escalates anything.
 
-`sla_from_mapping` reads the `[sla]` table of the deployment file with the same strict
-rules and key-path errors as core.domain.deployment.
+`SlaTable` is the `[sla]` table of the deployment file; `sla_from_mapping` reads one on
+its own, with the same key-path errors as core.domain.deployment.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum, StrEnum
 from itertools import islice
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field, PlainValidator, model_validator
 
 from core.domain.business_calendar import WORKING_DAYS, BusinessCalendar, Duration
-from core.domain.config_errors import config_error as _fail, join as _join, only_keys as _only_keys, table as _table, type_name as _type_name
+from core.domain.config_errors import Table, error_at, say, type_name, validated
 from core.domain.lifecycle import Severity, Stage
 from core.domain.staff import Role
 
@@ -36,6 +37,7 @@ __all__ = [
     "STAGES_WITH_DEADLINES",
     "TOP_TIER",
     "SlaPolicy",
+    "SlaTable",
     "default_sla",
     "scaled",
     "sla_from_mapping",
@@ -360,85 +362,81 @@ def default_sla() -> SlaPolicy:
 
 # --- the [sla] table ------------------------------------------------------------------------
 
-_DURATION_KEYS = (
-    "proposal_reminder_after", "proposal_close_after", "follow_up_after", "follow_up_close_after", "overall_limit",
-    "escalated_deadline", "top_tier_repeat", "late_notice_interval", "urgent_late_notice_interval",
-)
-_TOP_KEYS = ("remind_at", "urgent_ladder", *_DURATION_KEYS, *SEVERITIES)
 # Where a customer-stage wait is set instead, for a helpful error.
 _CUSTOMER_STAGE_KEYS = {Stage.SOLUTION_PROPOSED: "proposal_close_after", Stage.FOLLOW_UP: "follow_up_after"}
+_BETWEEN = "must be between 0 and 1 (exclusive), got {input}"
+
+
+def _duration(value: Any) -> Duration:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a duration such as \"2 working days\", got {type_name(value)}")
+    duration = Duration.parse(value)
+    if duration.amount <= 0:
+        raise ValueError(f"must be longer than zero, got {value!r}")
+    return duration
+
+
+_Duration = Annotated[Duration, PlainValidator(_duration)]
+
+
+class _Stages(Table):
+    """[sla.<severity>]: the staff stages' deadlines; a stage left out keeps its default."""
+
+    received: _Duration | None = None
+    accepted: _Duration | None = None
+    investigating: _Duration | None = None
+    resolved: _Duration | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_a_customer_stage(cls, data: Any) -> Any:
+        for stage in data if isinstance(data, dict) else ():
+            if stage in _CUSTOMER_STAGE_KEYS:
+                problem = "this wait is on the customer's side and the same for every severity: set {mention} instead"
+                raise error_at((stage,), problem, mention=("..", _CUSTOMER_STAGE_KEYS[stage]))
+        return data
+
+
+class SlaTable(Table):
+    """The [sla] table of the deployment file; every key defaults to default_sla()'s value."""
+
+    remind_at: Annotated[float, Field(gt=0, lt=1), say(
+        float_type="expected a number between 0 and 1, got {type}", greater_than=_BETWEEN, less_than=_BETWEEN,
+    )] = _DEFAULT.remind_at
+    urgent_ladder: Annotated[list[_Duration], Field(min_length=1), say(
+        list_type="expected an array of durations, got {type}", too_short="at least one step is required",
+    )] = list(_DEFAULT.escalation_ladder_urgent)
+    proposal_reminder_after: _Duration = _DEFAULT.proposal_reminder_after
+    proposal_close_after: _Duration = _DEFAULT.proposal_close_after
+    follow_up_after: _Duration = _DEFAULT.follow_up_after
+    follow_up_close_after: _Duration = _DEFAULT.follow_up_close_after
+    overall_limit: _Duration = _DEFAULT.overall_limit
+    escalated_deadline: _Duration = _DEFAULT.escalated_deadline
+    top_tier_repeat: _Duration = _DEFAULT.top_tier_repeat
+    late_notice_interval: _Duration = _DEFAULT.late_notice_interval
+    urgent_late_notice_interval: _Duration = _DEFAULT.urgent_late_notice_interval
+    general: _Stages = _Stages()
+    major: _Stages = _Stages()
+    urgent: _Stages = _Stages()
+
+    @model_validator(mode="after")
+    def _reminder_before_closing(self) -> SlaTable:
+        if _surely_not_shorter(self.proposal_reminder_after, self.proposal_close_after):
+            # The key the file sets is the one to fix.
+            key = "proposal_reminder_after" if "proposal_reminder_after" in self.model_fields_set else "proposal_close_after"
+            raise error_at((key,), f"the proposal reminder ({self.proposal_reminder_after}) must come before the "
+                                   f"proposal closes ({self.proposal_close_after})")
+        return self
+
+    def policy(self) -> SlaPolicy:
+        values = dict(self)
+        deadlines = dict(_DEFAULT.deadlines)
+        for severity in SEVERITIES:
+            deadlines.update({(severity, stage): wait for stage, wait in values.pop(severity) if wait is not None})
+        return SlaPolicy(deadlines=deadlines, escalation_ladder_urgent=tuple(values.pop("urgent_ladder")), **values)
 
 
 def sla_from_mapping(table: Mapping[str, Any], path: str = "sla") -> SlaPolicy:
     """Builds a policy from the parsed `[sla]` table. Every key is optional; unknown keys,
     unreadable durations and impossible values raise DeploymentConfigError naming the key."""
-    table = _table(table, path)
-    _only_keys(table, _TOP_KEYS, path)
-    defaults = _DEFAULT
-
-    deadlines = dict(defaults.deadlines)
-    for severity in SEVERITIES:
-        if severity not in table:
-            continue
-        severity_path = _join(path, severity)
-        stages = _table(table[severity], severity_path)
-        for stage in stages:
-            if stage in _CUSTOMER_STAGE_KEYS:
-                raise _fail(
-                    _join(severity_path, stage),
-                    "this wait is on the customer's side and the same for every severity: "
-                    f"set {_join(path, _CUSTOMER_STAGE_KEYS[stage])} instead",
-                )
-        _only_keys(stages, STAFF_STAGES, severity_path)
-        for stage, value in stages.items():
-            deadlines[(severity, stage)] = _duration(value, _join(severity_path, stage))
-
-    ladder = defaults.escalation_ladder_urgent
-    if "urgent_ladder" in table:
-        ladder = _ladder(table["urgent_ladder"], _join(path, "urgent_ladder"))
-
-    remind_at = defaults.remind_at
-    if "remind_at" in table:
-        remind_at = _fraction(table["remind_at"], _join(path, "remind_at"))
-
-    durations = {
-        key: _duration(table[key], _join(path, key)) if key in table else getattr(defaults, key)
-        for key in _DURATION_KEYS
-    }
-    if _surely_not_shorter(durations["proposal_reminder_after"], durations["proposal_close_after"]):
-        key = "proposal_reminder_after" if "proposal_reminder_after" in table else "proposal_close_after"
-        raise _fail(
-            _join(path, key),
-            f"the proposal reminder ({durations['proposal_reminder_after']}) must come before the "
-            f"proposal closes ({durations['proposal_close_after']})",
-        )
-    return SlaPolicy(deadlines=deadlines, remind_at=remind_at, escalation_ladder_urgent=ladder, **durations)
-
-
-def _duration(value: Any, path: str) -> Duration:
-    if not isinstance(value, str):
-        raise _fail(path, f"expected a duration such as \"2 working days\", got {_type_name(value)}")
-    try:
-        duration = Duration.parse(value)
-    except ValueError as error:
-        raise _fail(path, str(error))
-    if duration.amount <= 0:
-        raise _fail(path, f"must be longer than zero, got {value!r}")
-    return duration
-
-
-def _ladder(value: Any, path: str) -> tuple[Duration, ...]:
-    if not isinstance(value, list):
-        raise _fail(path, f"expected an array of durations, got {_type_name(value)}")
-    if not value:
-        raise _fail(path, "at least one step is required")
-    return tuple(_duration(item, f"{path}[{index}]") for index, item in enumerate(value))
-
-
-def _fraction(value: Any, path: str) -> float:
-    # bool is a subclass of int; `true` is not a number.
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(path, f"expected a number between 0 and 1, got {_type_name(value)}")
-    if not (math.isfinite(value) and 0 < value < 1):
-        raise _fail(path, f"must be between 0 and 1 (exclusive), got {value}")
-    return float(value)
+    return validated(SlaTable, table, path).policy()

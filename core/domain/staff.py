@@ -1,8 +1,15 @@
-"""Staff roles and what each may do (docs/process.md §4: three tiers)."""
+"""Staff roles and what each may do (docs/process.md §4: three tiers), and the [staff] table
+of the deployment file that names them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Annotated, Any
+
+from pydantic import PlainValidator
+
+from core.domain.config_errors import Table, one_of
+from core.locale import SUPPORTED_LOCALES
 
 
 class Role(IntEnum):
@@ -64,3 +71,28 @@ class StaffConfig:
 
 def allowed(action: str, role: Role) -> bool:
     return role >= ACTION_MIN_ROLE[action] and role > Role.NONE
+
+
+def _user_ids(value: Any) -> frozenset[int]:
+    # One message for any slip: the operator fixes the list as a whole.
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+        raise ValueError("must be a list of Telegram user ids (positive integers)")
+    return frozenset(value)
+
+
+_UserIds = Annotated[frozenset[int], PlainValidator(_user_ids)]
+_Standard = one_of("tw", "hk")
+_Locale = one_of(*SUPPORTED_LOCALES)
+_DEFAULT = StaffConfig()
+
+
+class StaffTable(Table):
+    """The [staff] table of the deployment file; its fields are StaffConfig's."""
+
+    agents: _UserIds = _DEFAULT.agents
+    supervisors: _UserIds = _DEFAULT.supervisors
+    directors: _UserIds = _DEFAULT.directors
+    confidential: bool = _DEFAULT.confidential
+    traditional_standard: _Standard = _DEFAULT.traditional_standard
+    show_converted: bool = _DEFAULT.show_converted
+    group_locale: _Locale = _DEFAULT.group_locale

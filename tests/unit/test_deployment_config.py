@@ -263,6 +263,85 @@ def test_errors_name_the_file_and_the_key_path(tmp_path, text: str, key_path: st
     assert problem in str(error)
 
 
+# The whole message, for paths the list above only samples: wrong types, unknown keys in
+# nested tables, missing locale texts, and the [staff] and [abuse] sections.
+INTAKE_KEYS = (
+    "min_statement_length, max_statement_messages, contact_required, resolution_options, categories, references, "
+    "max_open_cases"
+)
+USER_IDS = "must be a list of Telegram user ids (positive integers)"
+
+EXACT_MESSAGES = [
+    ("[reports]\n", "reports: unknown section (expected one of: intake, staff, sla, abuse)"),
+    ("[intake]\nmin_statement_lenght = 10\n", f"intake.min_statement_lenght: unknown key (expected one of: {INTAKE_KEYS})"),
+    ("[intake]\nmax_open_cases = \"3\"\n", "intake.max_open_cases: expected an integer, got a string"),
+    ("[intake]\nmax_open_cases = 0\n", "intake.max_open_cases: must be at least 1, got 0"),
+    ("[intake]\ncontact_required = 1979-05-27\n", "intake.contact_required: expected true or false, got date"),
+    ("[intake]\nresolution_options = {refund = true}\n", "intake.resolution_options: expected an array of strings, got a table"),
+    ('[intake]\nresolution_options = [" "]\n', "intake.resolution_options[0]: must not be empty"),
+    ("[intake]\nreferences = [5]\n", "intake.references[0]: expected a table, got an integer"),
+    (category('key = "a"\nlabel = ["Cars"]'), "intake.categories[0].label: expected a table, got an array"),
+    (category('key = "a"\nlabel = { zh_Hans = "简", en = "E" }'), "intake.categories[0].label.zh_Hant: missing"),
+    (
+        category(f'key = "a"\n{LABEL}\ndescription = "x"'),
+        "intake.categories[0].description: unknown key (expected one of: key, label)",
+    ),
+    (
+        category('key = "a"\nlabel = { zh_Hans = "简", zh_Hant = "繁", en = "E", zh_TW = "繁" }'),
+        "intake.categories[0].label.zh_TW: unknown key (expected one of: zh_Hans, zh_Hant, en)",
+    ),
+    (
+        reference(f'key = "r"\n{LABEL}\n{PROMPT}\nhint = "x"'),
+        "intake.references[0].hint: unknown key (expected one of: key, label, prompt, example, required, pattern)",
+    ),
+    (reference(f'key = "r"\n{LABEL}\n{PROMPT}\nexample = {{ zh_Hant = "1", en = "1" }}'), "intake.references[0].example.zh_Hans: missing"),
+    (reference(f'key = "r"\n{LABEL}\n{PROMPT}\nrequired = 1'), "intake.references[0].required: expected true or false, got an integer"),
+    (reference(f'{LABEL}\n{PROMPT}'), "intake.references[0].key: missing"),
+    # A misspelt key is named rather than the key it leaves missing.
+    (category(f'kee = "a"\n{LABEL}'), "intake.categories[0].kee: unknown key (expected one of: key, label)"),
+    (
+        category(f'key = " Bad "\n{LABEL}'),
+        "intake.categories[0].key: 'Bad' is not a valid key: use a-z, 0-9 and _, start with a letter, at most 31 characters",
+    ),
+    (GOOD_REFERENCE + reference(f'key = " r "\n{LABEL}\n{PROMPT}'), "intake.references[1].key: duplicate key 'r' (also intake.references[0])"),
+    ("staff = [1]\n", "staff: expected a table, got an array"),
+    ("[staff]\nadmins = [1]\n", "staff.admins: unknown key (expected one of: agents, supervisors, directors, confidential, "
+     "traditional_standard, show_converted, group_locale)"),
+    ("[staff]\nagents = 5\n", f"staff.agents: {USER_IDS}"),
+    ("[staff]\nsupervisors = [1, -2]\n", f"staff.supervisors: {USER_IDS}"),
+    ("[staff]\ndirectors = [true]\n", f"staff.directors: {USER_IDS}"),
+    ('[staff]\nconfidential = "yes"\n', "staff.confidential: expected true or false, got a string"),
+    ('[staff]\ntraditional_standard = "cn"\n', "staff.traditional_standard: must be one of 'tw', 'hk'"),
+    ("[staff]\ngroup_locale = 5\n", "staff.group_locale: must be one of 'zh_Hans', 'zh_Hant', 'en'"),
+    ("[staff]\nshow_converted = 0\n", "staff.show_converted: expected true or false, got an integer"),
+    ("abuse = 60\n", "abuse: expected a table, got an integer"),
+    ("[abuse]\nper_hour = 5\n", "abuse.per_hour: unknown key (expected one of: messages_per_minute)"),
+    ('[abuse]\nmessages_per_minute = "60"\n', "abuse.messages_per_minute: expected an integer, got a string"),
+    ("[abuse]\nmessages_per_minute = 0\n", "abuse.messages_per_minute: must be at least 1, got 0"),
+    ("[sla]\ngeneral = []\n", "sla.general: expected a table, got an array"),
+    ('[sla.urgent]\nreceived = ["15 minutes"]\n', 'sla.urgent.received: expected a duration such as "2 working days", got an array'),
+    ("[sla]\nremind_at = inf\n", "sla.remind_at: must be between 0 and 1 (exclusive), got inf"),
+    (
+        '[sla.major]\nsolution_proposed = "1 hour"\n',
+        "sla.major.solution_proposed: this wait is on the customer's side and the same for every severity: "
+        "set sla.proposal_close_after instead",
+    ),
+    (
+        '[sla]\nproposal_close_after = "2 working days"\n',
+        "sla.proposal_close_after: the proposal reminder (2 working days) must come before the proposal closes "
+        "(2 working days)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), EXACT_MESSAGES, ids=[m.split(":")[0] for _, m in EXACT_MESSAGES])
+def test_the_whole_message_names_the_file_the_key_and_the_problem(tmp_path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(DeploymentConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
 def test_a_toml_syntax_error_gives_line_and_column(tmp_path) -> None:
     path = write(tmp_path, "[intake]\ncontact_required = true\nmin_statement_length 10\n")
     with pytest.raises(DeploymentConfigError) as caught:
