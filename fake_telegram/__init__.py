@@ -15,6 +15,7 @@ asyncio loop and inspect what the bot did::
     server.inject_fault("429", method="sendMessage", retry_after=2)
     server.inject_fault("404", count=None, method="setMessageReaction")   # a server without that method
     group.available_reactions = []            # setMessageReaction answers 400 REACTION_INVALID
+    server.set_real_limits()                  # 429 past Telegram's flood limits (or real_limits=True)
     await server.stop()
 
 Transcript entries are Telegram Message dicts plus private keys: ``_from_bot``, ``_sent_at``

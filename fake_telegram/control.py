@@ -13,6 +13,8 @@ POST /control/inject_fault           {"kind", "count" (null: until cleared), "me
                                      "chat_id", "message_thread_id", "description"}; also clear_faults
 POST /control/set_reactions          {"chat_id", "reactions": ["👍", ...] or [] (turned off) or null (all)}
 POST /control/set_unauthorized       {"value"}
+POST /control/set_real_limits        {"enabled"}: Telegram's flood limits (429 past them), see flood.py
+GET  /control/flood                  {"enabled", "refused"}: how many 429s the limits answered
 POST /control/wait_for_messages      {"chat_id", "n", "after", "timeout"}   (408 on timeout)
 GET  /control/transcript/{chat_id}, /control/bot_messages/{chat_id}?include_deleted=1, /control/cursor/{chat_id}
 GET  /control/calls?method=&after=, /control/callback_answers, /control/my_commands, /control/users,
@@ -105,6 +107,8 @@ def setup_control(app: web.Application, server: FakeTelegramServer) -> None:
     route("POST", "clear_faults", lambda r, b: s.clear_faults())
     route("POST", "set_reactions", lambda r, b: setattr(_group(s, b["chat_id"]), "available_reactions", b.get("reactions")))
     route("POST", "set_unauthorized", lambda r, b: s.set_unauthorized(b.get("value", True)))
+    route("POST", "set_real_limits", lambda r, b: s.set_real_limits(b.get("enabled", True)))
+    route("GET", "flood", lambda r, b: {"enabled": s.flood is not None, "refused": s.flood.refused if s.flood else 0})
     route("POST", "wait_for_messages", lambda r, b: s.wait_for_messages(
         int(b["chat_id"]), b.get("n", 1), b.get("after", 0), b.get("timeout", 10)))
     route("GET", "transcript/{chat_id}", lambda r, b: s.transcript(int(r.match_info["chat_id"])))
