@@ -214,7 +214,7 @@ class Deadline(Base):
     stage: Mapped[str] = mapped_column(String(32))  # the stage it belongs to
     breach_no: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | cancelled | replanned
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
