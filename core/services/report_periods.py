@@ -35,7 +35,7 @@ class Bucket:
 
     start: datetime
     end: datetime
-    label: str  # "11-02" for the week starting 2 November, "2026-11" for a month
+    label: str  # "11-02" for the week from 2 November, "2026-11" for a month (by its first day in the period)
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,8 @@ class Period:
         while _at(day, tz) < self.end:
             following = day + timedelta(days=7) if unit == WEEK else _month_start(day, 1)
             start, end = max(_at(day, tz), self.start), min(_at(following, tz), self.end)
-            label = f"{day:%m-%d}" if unit == WEEK else f"{day:%Y-%m}"
+            first = start.astimezone(tz).date()  # a clipped first bucket is named by its own first day
+            label = f"{first:%m-%d}" if unit == WEEK else f"{first:%Y-%m}"
             buckets.append(Bucket(start, end, label))
             day = following
         return buckets

@@ -55,7 +55,7 @@ async def test_counts_of_the_periods_cases(uow_factory, desk, clock, desk_rows) 
 async def test_over_time_per_week(uow_factory, desk, clock, desk_rows) -> None:
     figures = (await october(uow_factory, desk, clock)).current
     # Weeks from Monday, the first and the last clipped to October.
-    assert [b.label for b in figures.buckets] == ["09-28", "10-05", "10-12", "10-19", "10-26"]
+    assert [b.label for b in figures.buckets] == ["10-01", "10-05", "10-12", "10-19", "10-26"]
     assert figures.buckets[0].start == at("2026-10-01 00:00") and figures.buckets[-1].end == at("2026-11-01 00:00")
     assert figures.timeline == {
         "filed": [1, 1, 1, 1, 1],  # C, A, B, E, D
