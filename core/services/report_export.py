@@ -25,6 +25,7 @@ from core.services.intake_prompts import category_label
 from core.services.report_charts import OUTCOME_ORDER, outcome_name
 from core.services.report_figures import Comparison, Figures, compare
 from core.services.report_periods import Period
+from core.services.reports import owner_name
 from core.services.resolution_record import KINDS, PARTIES
 from core.services.satisfaction import ASPECTS
 from core.services.staff_desk import StaffDesk
@@ -86,10 +87,9 @@ def case_rows(desk: StaffDesk, lines: list[CaseLine], reveal_contacts: bool) -> 
         contact = line.contact_phone if reveal_contacts or not line.contact_phone else mask_phone(line.contact_phone)
         first = calendar.business_hours_between(line.filed_at, line.first_response_at) if line.first_response_at else None
         resolution = calendar.business_hours_between(line.filed_at, line.resolved_at) if line.resolved_at else None
-        owner: Cell = line.owner_name or (str(line.owner_id) if line.owner_id else Phrase("card.unclaimed"))
         rows.append((
             line.number, line.channel, category_label(desk.intake, line.category), severity_name(line.severity), line.tier,
-            stage_name(line.stage), owner, _customer(desk, line), contact, local(line.filed_at), local(line.first_response_at),
+            stage_name(line.stage), owner_name(line.owner_id, line.owner_name), _customer(desk, line), contact, local(line.filed_at), local(line.first_response_at),
             *(local(line.entered.get(stage)) for stage in ENTERED), local(line.concluded_at),
             None if first is None else round(first, 2), None if resolution is None else round(resolution, 2),
             line.deadlines_met, line.deadlines_missed, line.reopen_count, YES if line.appealed else NO, line.stars,
@@ -182,7 +182,7 @@ def figure_sheets(desk: StaffDesk, report: Comparison) -> list[Sheet]:
         ),
         Sheet(
             Phrase("report.sheet.workload"), (Phrase("report.column.owner"), Phrase("report.column.cases"), Phrase("report.column.open")),
-            [(w.name or (str(w.owner_id) if w.owner_id else Phrase("card.unclaimed")), w.cases, w.open) for w in now.workload],
+            [(owner_name(w.owner_id, w.name), w.cases, w.open) for w in now.workload],
         ),
         Sheet(
             Phrase("report.sheet.records"), (ITEM, CURRENT, PREVIOUS),

@@ -119,15 +119,16 @@ def summary_lines(report: Comparison) -> list[Phrase]:
     return lines
 
 
-def _owner_name(name: str | None) -> Phrase | str:
-    return name if name else Phrase("card.unclaimed")
+def owner_name(owner_id: int | None, name: str | None) -> Phrase | str:
+    """The owner's name, their id when the bot has not met them, or "unclaimed"."""
+    return name or (str(owner_id) if owner_id else Phrase("card.unclaimed"))
 
 
 def summary(report: Comparison, scope: Phrase) -> Phrase:
     now = report.current
     start, end = dates(now.period)
     previous_start, previous_end = dates(report.previous.period)
-    workload = Lines([Phrase("report.workload_line", name=_owner_name(w.name), cases=w.cases, open=w.open) for w in now.workload])
+    workload = Lines([Phrase("report.workload_line", name=owner_name(w.owner_id, w.name), cases=w.cases, open=w.open) for w in now.workload])
     low = Lines(
         [Phrase("report.low_rating_line", stars="★" * stars, number=number, comment=_short(comment)) for number, stars, comment in now.low_ratings]
     )
