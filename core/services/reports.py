@@ -59,9 +59,10 @@ def share(part: float | None, whole: float | None = 1) -> Phrase | str:
 
 
 def _arrow(current: float | None, previous: float | None) -> str:
+    """The way a figure went since the previous period (language-neutral), or nothing."""
     if current is None or previous is None:
         return ""
-    return "↑" if current > previous else "↓" if current < previous else "="
+    return " ↑" if current > previous else " ↓" if current < previous else " ="
 
 
 def _compare(current: float | None, previous: float | None, shown: object) -> Phrase:

@@ -168,7 +168,7 @@ async def test_a_supervisor_gets_the_desks_summary_and_charts_in_the_groups_loca
     assert summary.text.code == "report.summary" and p["scope"].code == "report.scope.desk"
     assert (p["start"], p["end"], p["previous_start"], p["previous_end"]) == ("2026-10-01", "2026-10-31", "2026-09-01", "2026-09-30")
     lines = {line.code: line.params for line in p["lines"].items}
-    assert lines["report.line.filed"]["value"] == 5 and lines["report.line.filed"]["compare"].params == {"previous": 2, "arrow": "↑"}
+    assert lines["report.line.filed"]["value"] == 5 and lines["report.line.filed"]["compare"].params == {"previous": 2, "arrow": " ↑"}
     first = lines["report.line.first_response"]
     assert (first["count"], first["median"].params["value"], first["p90"].params["value"]) == (4, "1.2", "6.9")
     assert lines["report.line.deadlines"]["share"] == "33%" and (lines["report.line.deadlines"]["met"], lines["report.line.deadlines"]["due"]) == (2, 6)
