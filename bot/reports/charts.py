@@ -108,7 +108,7 @@ def render_page(charts: Sequence[Chart], locale: str, label: Label) -> bytes:
     with matplotlib.rc_context({"font.family": fonts, "font.size": SIZES["label"], "axes.unicode_minus": False, "text.color": TEXT_COLOUR}):
         figure = Figure(figsize=(WIDTH_PX / DPI, height / DPI), dpi=DPI, layout="constrained", facecolor="white")
         FigureCanvasAgg(figure)
-        figure.get_layout_engine().set(h_pad=0.12, hspace=0.08)  # type: ignore[union-attr]
+        figure.get_layout_engine().set(w_pad=0.12, h_pad=0.12, hspace=0.08)  # type: ignore[union-attr]
         axes = figure.subplots(panels, 1, squeeze=False)[:, 0]
         for ax, chart in zip(axes, charts):
             _panel(ax, chart, label)
@@ -176,6 +176,9 @@ def _panel(ax: Any, chart: Chart, label: Label) -> None:
         value_axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
     elif all(float(v).is_integer() for v in values):
         value_axis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        value_axis.set_major_locator(MaxNLocator(nbins=6))
+        value_axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     if len(chart.series) > 1:
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(chart.series), frameon=False,
                   fontsize=SIZES["legend"], borderaxespad=0.3, handlelength=1.2, columnspacing=1.4)
@@ -192,4 +195,6 @@ def _value_text(value: float | None, percent: bool) -> str:
         return ""
     if percent:
         return f"{value:.0f}%"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.2f}" if abs(value) < 1 else f"{value:.1f}"  # a few minutes are 0.08 h, not 0.1

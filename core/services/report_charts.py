@@ -73,8 +73,17 @@ def severities(report: Comparison) -> Chart:
 OUTCOME_ORDER = ("open", *(s.value for s in FINAL_STAGES))
 
 
+OUTCOME_NAMES = {
+    "open": Phrase("report.outcome.open"),
+    Stage.CLOSED.value: Phrase("report.outcome.closed"),
+    Stage.REJECTED.value: Phrase("report.outcome.rejected"),
+    Stage.WITHDRAWN.value: Phrase("report.outcome.withdrawn"),
+    Stage.TERMINATED.value: Phrase("report.outcome.terminated"),
+}
+
+
 def outcome_name(outcome: str) -> Phrase:
-    return Phrase("report.outcome.open") if outcome == "open" else stage_name(outcome)
+    return OUTCOME_NAMES.get(outcome) or stage_name(outcome)
 
 
 def outcomes(report: Comparison) -> Chart:

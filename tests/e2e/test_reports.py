@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sqlite3
 import struct
 from contextlib import asynccontextmanager
@@ -109,9 +110,11 @@ async def test_report_posts_a_summary_and_pictures_in_the_groups_language(fake_s
         pictures = photos_of(album)
         assert len(pictures) == 4 and len({m["media_group_id"] for m in pictures}) == 1
         assert pictures[0]["caption"].startswith(SUMMARY[locale][0]) and all("caption" not in m for m in pictures[1:])
-        for message in pictures:
+        for n, message in enumerate(pictures, start=1):
             largest = message["photo"][-1]
             data = desk.server.files.get(largest["file_id"]).data
+            if os.environ.get("KESU_REPORT_PICTURES"):  # a folder to look at the pictures in
+                (Path(os.environ["KESU_REPORT_PICTURES"]) / f"report-{locale}-{n}.png").write_bytes(data)
             assert png_size(data) == (largest["width"], largest["height"])
             assert largest["width"] == 1080 and largest["height"] in (1350, 1620)
 
