@@ -19,13 +19,14 @@ from bot.deadline_worker import run_deadlines
 from bot.delivery.commands_menu import customer_commands
 from bot.delivery.limits import RateLimits, SendRateLimiter
 from bot.delivery.sender import OutboxSender, RetryPolicy
-from bot.handlers import commands, fallback, staff
+from bot.handlers import commands, fallback, reports, staff
 from bot.handlers import intake as intake_handlers
 from bot.i18n import Catalogs, Renderer
 from bot.middlewares.customer_gate import CustomerGate
 from bot.middlewares.staff_gate import StaffGate
 from bot.middlewares.transaction import HandlerName, UpdateTransaction
 from bot.polling import InvalidToken, poll
+from bot.reports.files import ReportFiles
 from bot.settings import Settings
 from bot.startup import EXIT_FAILED, StartupFailed, StartupWatchdog
 from core.clock import Clock, OffsetClock, SystemClock
@@ -89,7 +90,7 @@ def build_dispatcher(
     for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
         observer.middleware(HandlerName())
     # Fixed order; the catch-all comes last.
-    dispatcher.include_routers(commands.router, intake_handlers.router, staff.router, fallback.router)
+    dispatcher.include_routers(commands.router, intake_handlers.router, reports.router, staff.router, fallback.router)
     return dispatcher
 
 
@@ -204,6 +205,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
         with startup.step("business-calendar"):
             intake, desk = case_services(settings, deployment, is_forum)
         event_handlers = CaseEventHandlers(desk)
+        sender.serve_reports(ReportFiles(uow_factory, desk, renderer))
         if settings.deadline_worker_only:
             sender = None  # the main process sends what this one commits
             startup.finish()
