@@ -8,7 +8,8 @@ from aiogram.types import CallbackQuery, Message
 
 from core.services import onboarding
 from core.services.intake import Intake, IntakeContext
-from core.services.privacy import PRIVACY_CALLBACK_PREFIX, PersonalData
+from core.services.callbacks import LanguageButton, PrivacyButton
+from core.services.privacy import PersonalData
 from core.services.staff_desk import StaffDesk
 from core.storage.models import User
 from core.storage.uow import UnitOfWork
@@ -38,10 +39,11 @@ async def language_command(message: Message, uow: UnitOfWork, user: User) -> Non
     await onboarding.show_language_menu(uow, user)
 
 
-@router.callback_query(F.data.startswith(onboarding.LANGUAGE_CALLBACK_PREFIX))
+@router.callback_query(F.data.func(LanguageButton.matches))
 async def language_button(callback: CallbackQuery, uow: UnitOfWork, user: User) -> None:
-    choice = (callback.data or "").removeprefix(onboarding.LANGUAGE_CALLBACK_PREFIX)
-    await onboarding.press_language_button(uow, user, callback.id, choice)
+    button = LanguageButton.decode(callback.data)
+    assert button is not None
+    await onboarding.press_language_button(uow, user, callback.id, button.choice)
 
 
 @router.message(Command("mydata"))
@@ -54,6 +56,6 @@ async def forget_command(message: Message, uow: UnitOfWork, user: User, desk: St
     await PersonalData(uow, user, desk).ask_to_forget()
 
 
-@router.callback_query(F.data.startswith(PRIVACY_CALLBACK_PREFIX + ":"))
+@router.callback_query(F.data.func(PrivacyButton.matches))
 async def forget_button(callback: CallbackQuery, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
     await PersonalData(uow, user, desk).press(callback.id, callback.data or "")

@@ -7,10 +7,10 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.dialogs.inputs import command_argument, evidence_from
 from core.services import routing
-from core.services.case_lifecycle import CUSTOMER_CALLBACK_PREFIX, CustomerDecisions
+from core.services.callbacks import CustomerButton, IntakeButton, RelayChoice
+from core.services.case_lifecycle import CustomerDecisions
 from core.services.intake import Intake, IntakeContext
 from core.services.staff_desk import StaffDesk
-from core.services.intake_prompts import CALLBACK_PREFIX
 from core.services.status import show_status
 from core.storage.models import User
 from core.storage.uow import UnitOfWork
@@ -87,16 +87,16 @@ async def edited_message(message: Message, uow: UnitOfWork, user: User, intake: 
     await routing.customer_edit(uow, desk, user, message.message_id, message.text or message.caption or "")
 
 
-@router.callback_query(F.data.startswith(CUSTOMER_CALLBACK_PREFIX + ":"))
+@router.callback_query(F.data.func(CustomerButton.matches))
 async def case_decision(callback: CallbackQuery, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
     await CustomerDecisions(uow, desk, user).press(callback.id, callback.data or "")
 
 
-@router.callback_query(F.data.startswith(routing.RELAY_CALLBACK_PREFIX + ":"))
+@router.callback_query(F.data.func(RelayChoice.matches))
 async def relay_case_choice(callback: CallbackQuery, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
     await routing.choose_case(uow, desk, user, callback.id, callback.data or "")
 
 
-@router.callback_query(F.data.startswith(CALLBACK_PREFIX + ":"))
+@router.callback_query(F.data.func(IntakeButton.matches))
 async def intake_button(callback: CallbackQuery, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
     await Intake(uow, user, intake).press(callback.id, callback.data or "")

@@ -7,7 +7,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.dialogs.inputs import command_argument, evidence_from
 from core.services.bans import BanList
-from core.services.case_card import STAFF_CALLBACK_PREFIX
+from core.services.callbacks import StaffButton
 from core.services.staff_actions import Actor, StaffActions
 from core.services.staff_desk import StaffDesk
 from core.services.staff_messages import case_of_message, staff_edit, staff_message
@@ -36,7 +36,7 @@ def _reply_to(message: Message) -> int | None:
     return message.reply_to_message.message_id if message.reply_to_message else None
 
 
-@router.callback_query(F.data.startswith(STAFF_CALLBACK_PREFIX + ":"))
+@router.callback_query(F.data.func(StaffButton.matches))
 async def card_button(callback: CallbackQuery, uow: UnitOfWork, user: User, desk: StaffDesk, staff_member: bool) -> None:
     assert callback.message is not None
     await StaffActions(uow, desk, _actor(user, desk, callback.message.chat.id, staff_member)).press(callback.id, callback.data or "")

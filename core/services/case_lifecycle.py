@@ -6,9 +6,8 @@ the thread hear after each step is in core/services/case_messages.py.
 from __future__ import annotations
 
 from core.intents import AnswerCallback, Button, Phrase, SendMessage
-from core.services import callbacks
+from core.services.callbacks import CustomerButton
 from core.services.case_stage import advance, may
-from core.services.customer_buttons import CUSTOMER_CALLBACK_PREFIX
 from core.services.satisfaction import AWAITING_RATING_COMMENT, Satisfaction
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, User
@@ -39,15 +38,15 @@ class CustomerDecisions:
         self.uow.cases.record_event(case.id, now, f"customer:{self.customer.id}", action, **detail)
 
     async def press(self, callback_id: str, data: str) -> None:
-        parsed = callbacks.decode(CUSTOMER_CALLBACK_PREFIX, data)
-        case = await self.uow.cases.get(parsed[0]) if parsed else None
+        button = CustomerButton.decode(data)
+        case = await self.uow.cases.get(button.case_id) if button else None
         # A customer can only ever act on their own case.
-        if parsed is None or case is None or case.customer_id != self.customer.id:
+        if button is None or case is None or case.customer_id != self.customer.id:
             self.uow.emit(AnswerCallback(self.customer.id, self.customer.locale, callback_id, Phrase("button.expired")))
             return
-        action = parsed[1]
+        action = button.action
         if action in ("rate", "asp"):
-            await Satisfaction(self.uow, self.desk, self.customer).press(callback_id, case, action, parsed[2])
+            await Satisfaction(self.uow, self.desk, self.customer).press(callback_id, case, action, button.arg)
             return
         trigger = _TRIGGERS.get(action)
         if trigger is None or not may(case, trigger) or (action == "reject" and case.awaiting):
@@ -97,7 +96,7 @@ class CustomerDecisions:
     async def _withdraw(self, case: Case) -> None:
         self._say(
             Phrase("customer.withdraw_question", number=case.number),
-            ((Button(Phrase("customer.button.withdraw_yes"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "withdraw_yes")),),),
+            ((Button(Phrase("customer.button.withdraw_yes"), CustomerButton(case.id, "withdraw_yes").encode()),),),
         )
 
     async def _withdraw_yes(self, case: Case) -> None:
@@ -123,6 +122,6 @@ class CustomerDecisions:
             self._say(Phrase("customer.nothing_to_withdraw"))
             return
         buttons = tuple(
-            (Button(Phrase("relay.case_button", number=c.number), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, c.id, "withdraw")),) for c in cases
+            (Button(Phrase("relay.case_button", number=c.number), CustomerButton(c.id, "withdraw").encode()),) for c in cases
         )
         self._say(Phrase("customer.which_to_withdraw"), buttons)

@@ -13,7 +13,8 @@ from core.domain.events import Claimed, Escalated, StaffWroteToCustomer
 from core.domain.lifecycle import FINAL_STAGES, Severity
 from core.domain.staff import Role, allowed
 from core.intents import AnswerCallback, Button, CaseRoute, Phrase, Purpose, SendMessage, prompt_purpose
-from core.services.case_card import SEVERITY_NAMES, parse_staff_callback, staff_callback, stage_name
+from core.services.callbacks import StaffButton
+from core.services.case_card import SEVERITY_NAMES, stage_name
 from core.services.case_stage import advance, case_changed, may, severity_changed, transition
 from core.services.intake_prompts import localized
 from core.services.routing import notice_in_thread
@@ -73,12 +74,12 @@ class StaffActions:
 
     # --- buttons ------------------------------------------------------------------------
     async def press(self, callback_id: str, data: str) -> None:
-        parsed = parse_staff_callback(data)
-        case = await self.uow.cases.get(parsed[0]) if parsed else None
-        if parsed is None or case is None:
+        button = StaffButton.decode(data)
+        case = await self.uow.cases.get(button.case_id) if button else None
+        if button is None or case is None:
             self._answer(callback_id, Phrase("button.expired"))
             return
-        _, action, arg = parsed
+        action, arg = button.action, button.arg
         permission = _PERMISSION_OF.get(action, action)
         reason = refusal(self.desk, self.actor, permission) if permission in _PERMISSIONS else Phrase("button.expired")
         if reason is not None:
@@ -117,7 +118,7 @@ class StaffActions:
 
     async def _category(self, callback_id: str, case: Case, arg: str) -> None:
         buttons = tuple(
-            (Button(localized(c.label), staff_callback(case.id, "setcat", c.key)),) for c in self.desk.intake.categories
+            (Button(localized(c.label), StaffButton(case.id, "setcat", c.key).encode()),) for c in self.desk.intake.categories
         )
         self._answer(callback_id)
         assert self.desk.chat_id is not None
@@ -245,8 +246,8 @@ class StaffActions:
         self._record(case, "proposal_held", text=text)
         assert self.desk.chat_id is not None
         buttons = ((
-            Button(Phrase("staff.button.approve"), staff_callback(case.id, "approve", _fingerprint(text))),
-            Button(Phrase("staff.button.send_back"), staff_callback(case.id, "sendback")),
+            Button(Phrase("staff.button.approve"), StaffButton(case.id, "approve", _fingerprint(text)).encode()),
+            Button(Phrase("staff.button.send_back"), StaffButton(case.id, "sendback").encode()),
         ),)
         self.uow.emit(
             SendMessage(
