@@ -5,6 +5,9 @@ the thread hear after each step is in core/services/case_messages.py.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
 from core.intents import AnswerCallback, Button, Phrase, SendMessage
 from core.services.callbacks import CustomerButton
 from core.services.case_stage import advance, may
@@ -15,12 +18,31 @@ from core.storage.uow import UnitOfWork
 
 AWAITING_REJECTION_REASON = "rejection_reason"
 
+DecisionHandler = Callable[["CustomerDecisions", Case], Awaitable[None]]
 
-# Button actions and the lifecycle trigger each fires.
-_TRIGGERS = {
-    "accept": "accept_solution", "reject": "reject_solution", "withdraw": "withdraw", "withdraw_yes": "withdraw", "appeal": "appeal",
-    "reopen": "reopen_unsatisfied", "fu_yes": "follow_up_ok", "fu_no": "follow_up_not_solved",
-}
+
+@dataclass(frozen=True)
+class Decision:
+    trigger: str  # the lifecycle trigger the button stands for: stale unless it may fire now
+    handler: DecisionHandler
+    stale_while_awaiting: bool = False  # stale while the case waits for the customer's words
+
+
+# Every decision button, each declared with @_decision beside its handler. The rating
+# buttons ("rate", "asp") are core.services.satisfaction's.
+DECISIONS: dict[str, Decision] = {}
+
+
+def _decision(action: str, *, trigger: str, stale_while_awaiting: bool = False) -> Callable[[DecisionHandler], DecisionHandler]:
+    """Declares the handler of the customer's button `action` and the trigger that guards it."""
+
+    def register(handler: DecisionHandler) -> DecisionHandler:
+        if action in DECISIONS:
+            raise ValueError(f"customer button {action!r} declared twice")
+        DECISIONS[action] = Decision(trigger, handler, stale_while_awaiting)
+        return handler
+
+    return register
 
 
 class CustomerDecisions:
@@ -48,33 +70,38 @@ class CustomerDecisions:
         if action in ("rate", "asp"):
             await Satisfaction(self.uow, self.desk, self.customer).press(callback_id, case, action, button.arg)
             return
-        trigger = _TRIGGERS.get(action)
-        if trigger is None or not may(case, trigger) or (action == "reject" and case.awaiting):
+        decision = DECISIONS.get(action)
+        if decision is None or not may(case, decision.trigger) or (decision.stale_while_awaiting and case.awaiting):
             self.uow.emit(AnswerCallback(self.customer.id, self.customer.locale, callback_id, Phrase("button.expired")))
             return
         self.uow.emit(AnswerCallback(self.customer.id, self.customer.locale, callback_id))
-        await getattr(self, "_" + action)(case)
+        await decision.handler(self, case)
 
+    @_decision("accept", trigger="accept_solution")
     async def _accept(self, case: Case) -> None:
         await advance(self.uow, case, "accept_solution")
         self._record(case, "solution_accepted")
 
+    @_decision("reopen", trigger="reopen_unsatisfied")
     async def _reopen(self, case: Case) -> None:
         """docs/process.md §3: a dissatisfied customer reopens the case one tier up."""
         case.awaiting = None
         await advance(self.uow, case, "reopen_unsatisfied")
         self._record(case, "reopened_unsatisfied", tier=case.tier)
 
+    @_decision("fu_yes", trigger="follow_up_ok")
     async def _fu_yes(self, case: Case) -> None:
         await advance(self.uow, case, "follow_up_ok")
         case.awaiting = None
         self._record(case, "follow_up_ok")
 
+    @_decision("fu_no", trigger="follow_up_not_solved")
     async def _fu_no(self, case: Case) -> None:
         await advance(self.uow, case, "follow_up_not_solved")
         case.awaiting = None
         self._record(case, "follow_up_not_solved", tier=case.tier)
 
+    @_decision("reject", trigger="reject_solution", stale_while_awaiting=True)
     async def _reject(self, case: Case) -> None:
         case.awaiting = AWAITING_REJECTION_REASON
         self._say(Phrase("customer.why_rejected", number=case.number))
@@ -86,6 +113,7 @@ class CustomerDecisions:
             return
         self._record(case, "solution_rejected", reason=text)
 
+    @_decision("appeal", trigger="appeal")
     async def _appeal(self, case: Case) -> None:
         """docs/process.md §3: a rejected case may be appealed once; it reopens one tier up."""
         if not await advance(self.uow, case, "appeal"):
@@ -93,12 +121,14 @@ class CustomerDecisions:
             return
         self._record(case, "appealed", tier=case.tier)
 
+    @_decision("withdraw", trigger="withdraw")
     async def _withdraw(self, case: Case) -> None:
         self._say(
             Phrase("customer.withdraw_question", number=case.number),
             ((Button(Phrase("customer.button.withdraw_yes"), CustomerButton(case.id, "withdraw_yes").encode()),),),
         )
 
+    @_decision("withdraw_yes", trigger="withdraw")
     async def _withdraw_yes(self, case: Case) -> None:
         await advance(self.uow, case, "withdraw")
         case.awaiting = None
