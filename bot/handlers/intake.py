@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.dialogs.inputs import command_argument, evidence_from
@@ -37,8 +37,8 @@ async def withdraw_command(message: Message, uow: UnitOfWork, user: User, desk: 
 
 
 @router.message(Command("status"))
-async def status_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
-    await show_status(uow, user, intake.config, command_argument(message.text))
+async def status_command(message: Message, command: CommandObject, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    await show_status(uow, user, intake.config, command_argument(command, message))
 
 
 @router.message(F.text.startswith("/"))
