@@ -7,8 +7,9 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from core.services import onboarding
-from core.services.intake import Intake, IntakeContext
 from core.services.callbacks import LanguageButton, PrivacyButton
+from core.services.inbox import Inbox
+from core.services.intake import IntakeContext
 from core.services.privacy import PersonalData
 from core.services.staff_desk import StaffDesk
 from core.storage.models import User
@@ -20,13 +21,8 @@ router.callback_query.filter(F.message.chat.type == "private")
 
 
 @router.message(CommandStart())
-async def start_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
-    dialog = Intake(uow, user, intake)
-    has_cases = bool(await uow.cases.for_customer(user.id, limit=1))
-    open_draft = await dialog.has_open_draft()
-    await onboarding.start(uow, user, returning=has_cases and not open_draft)
-    if open_draft or not has_cases:
-        await dialog.start()
+async def start_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext, desk: StaffDesk) -> None:
+    await Inbox(uow, user, intake, desk).start()
 
 
 @router.message(Command("help"))

@@ -6,7 +6,7 @@ the thread hear after each step is in core/services/case_messages.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Iterable
 
 from core.intents import AnswerCallback, Button, Phrase, SendMessage
 from core.services.callbacks import CustomerButton
@@ -43,6 +43,12 @@ def _decision(action: str, *, trigger: str, stale_while_awaiting: bool = False) 
         return handler
 
     return register
+
+
+def waiting_for_words(cases: Iterable[Case]) -> Case | None:
+    """The case whose question the customer's next words answer: why a proposal was
+    rejected, or a comment on a rating (which may come after the case closed)."""
+    return next((c for c in cases if c.awaiting in (AWAITING_REJECTION_REASON, AWAITING_RATING_COMMENT)), None)
 
 
 class CustomerDecisions:
@@ -135,16 +141,15 @@ class CustomerDecisions:
         self._record(case, "withdrawn")
 
     async def answer_awaited(self, text: str) -> bool:
-        """True when the text answers a question we asked: why a proposal was rejected, or
-        a comment on a rating (which may come after the case closed)."""
-        for case in await self.uow.cases.for_customer(self.customer.id):
-            if case.awaiting == AWAITING_REJECTION_REASON:
-                await self.rejection_reason(case, text)
-                return True
-            if case.awaiting == AWAITING_RATING_COMMENT:
-                await Satisfaction(self.uow, self.desk, self.customer).comment(case, text)
-                return True
-        return False
+        """True when the text answers a question we asked (see waiting_for_words)."""
+        case = waiting_for_words(await self.uow.cases.for_customer(self.customer.id))
+        if case is None:
+            return False
+        if case.awaiting == AWAITING_REJECTION_REASON:
+            await self.rejection_reason(case, text)
+        else:
+            await Satisfaction(self.uow, self.desk, self.customer).comment(case, text)
+        return True
 
     async def withdraw_command(self) -> None:
         cases = await self.uow.cases.open_for_customer(self.customer.id)

@@ -127,6 +127,11 @@ class Intake:
         await self._load()
         return self._is_open()
 
+    async def has_statement_part(self, message_id: int) -> bool:
+        """The message is a part of the open draft's statement: an edit of it corrects the draft."""
+        await self._load()
+        return self._is_open() and self.draft is not None and self.draft.has_statement_part(message_id)
+
     # --- inputs -------------------------------------------------------------------------
     async def text(self, message_id: int, text: str) -> None:
         await self._load()
