@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.dialogs.inputs import command_argument
@@ -23,10 +23,14 @@ def _reports(message: Message, uow: UnitOfWork, user: User, desk: StaffDesk, sta
 
 
 @router.message(Command("report"))
-async def report_command(message: Message, uow: UnitOfWork, user: User, desk: StaffDesk, staff_member: bool) -> None:
-    await _reports(message, uow, user, desk, staff_member).report(command_argument(message.text))
+async def report_command(
+    message: Message, command: CommandObject, uow: UnitOfWork, user: User, desk: StaffDesk, staff_member: bool
+) -> None:
+    await _reports(message, uow, user, desk, staff_member).report(command_argument(command, message))
 
 
 @router.message(Command("export"))
-async def export_command(message: Message, uow: UnitOfWork, user: User, desk: StaffDesk, staff_member: bool) -> None:
-    await _reports(message, uow, user, desk, staff_member).export(command_argument(message.text))
+async def export_command(
+    message: Message, command: CommandObject, uow: UnitOfWork, user: User, desk: StaffDesk, staff_member: bool
+) -> None:
+    await _reports(message, uow, user, desk, staff_member).export(command_argument(command, message))
