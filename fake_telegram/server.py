@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from . import methods_chats, methods_files, methods_messages, methods_topics, methods_updates  # noqa: F401
+from .bot_membership import BotMembershipMixin
 from .control import setup_control
 from .errors import ApiError, not_found, too_many_requests, unauthorized
 from .faults import Fault, FaultsMixin
@@ -23,7 +24,7 @@ def _json(body: Any, status: int = 200) -> web.Response:
     return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
-class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin):
+class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin, BotMembershipMixin):
     """A fake Bot API server bound to 127.0.0.1; see the package docstring for usage."""
 
     def __init__(self, token: str = "123456:TEST-TOKEN", bot_username: str = "kesu_test_bot", *,
