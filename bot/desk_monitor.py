@@ -131,7 +131,7 @@ class DeskMonitor:
         self.facts: GroupFacts | None = None
         self.known: tuple[Problem, ...] | None = None
         self._recheck_seconds = recheck_seconds
-        self._last_recheck = float("-inf")
+        self._last_recheck: dict[str, float] = {}  # by the failure's cause
         self._tasks: set[asyncio.Task[None]] = set()
         self._seen: dict[int, str] = {}
 
@@ -208,13 +208,13 @@ class DeskMonitor:
     def on_final_failure(self, chat_id: int, verdict: Verdict) -> None:
         """Called by the sender when a row to `chat_id` failed for good: a failure in the handler
         group may mean the bot lost its place there, so the group is looked at again (at
-        most once per `recheck_seconds`)."""
+        most once per `recheck_seconds` for each kind of failure)."""
         if self.desk is None or chat_id != self.desk.chat_id or verdict.cause in UNRELATED_CAUSES:
             return
         now = time.monotonic()
-        if now - self._last_recheck < self._recheck_seconds or self._tasks:
+        if now - self._last_recheck.get(verdict.cause, float("-inf")) < self._recheck_seconds or self._tasks:
             return
-        self._last_recheck = now
+        self._last_recheck[verdict.cause] = now
         task = asyncio.create_task(self.recheck(), name="handler-group-recheck")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -229,8 +229,9 @@ class DeskMonitor:
             return
         after = problems(facts, self.desk.is_forum)
         before = self.known
-        if after == (before or ()):
-            return
+        lost = any(problem.group_lost for problem in after) and any(problem.group_lost for problem in before or ())
+        if after == (before or ()) or lost:
+            return  # nothing new: a group the bot had lost looks the same from outside, whatever the reason
         self._changed(facts, after)
         try:
             async with self.uow_factory() as uow:

@@ -344,8 +344,8 @@ async def report_change(uow: UnitOfWork, desk: StaffDesk, facts: GroupFacts, bef
         elif not after and before:
             uow.emit(SendMessage(desk.chat_id, desk.locale, Phrase("setup.notice.fixed")))
         return
-    if not new or not tell_staff:
-        return
+    if not new or not tell_staff or any(problem.group_lost for problem in before or ()):
+        return  # staff were told when the group was lost (or, at start, the log says it)
     for user_id in staff_ids(desk.staff):
         person = await uow.users.get(user_id)
         if person is None:
