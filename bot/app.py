@@ -41,6 +41,7 @@ from core.locale import SUPPORTED_LOCALES, command_scope_language
 from core.services.housekeeping import prune_finished_outbox, prune_processed_updates
 from core.services.intake import IntakeContext
 from core.services.case_events import CaseEventHandlers
+from core.services.desk_setup import staff_ids
 from core.services.staff_desk import StaffDesk
 from core.storage.db import check_connection, create_engine, session_factory
 from core.storage.migrate import migrate
@@ -215,7 +216,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
             return 0
         with startup.step("handler-group"):
             # Reachable, the bot a member with the rights it needs: each problem is logged.
-            handler_group = await monitor.check_at_start(me)
+            handler_group = await monitor.check_at_start(me, staff_ids(deployment.staff))
         with startup.step("business-calendar"):
             intake, desk = case_services(settings, deployment, bool(handler_group and handler_group.is_forum))
         event_handlers = CaseEventHandlers(desk)

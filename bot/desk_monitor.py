@@ -144,10 +144,12 @@ class DeskMonitor:
         return bool(self.me and self.me.can_read_all_group_messages)
 
     # -- start -----------------------------------------------------------------------------
-    async def check_at_start(self, me: TelegramUser) -> GroupFacts | None:
+    async def check_at_start(self, me: TelegramUser, staff: Iterable[int] = ()) -> GroupFacts | None:
         """The start-up step "handler-group": reachable, the bot a member with the rights it
-        needs. Each problem is one log line; None when no handler group is set."""
+        needs. Each problem is one log line; so is a `staff` id that is not in the group.
+        None when no handler group is set."""
         self.me = me
+        staff = list(staff)
         if self.chat_id is None or self._bot is None:
             return None
         try:
@@ -157,6 +159,15 @@ class DeskMonitor:
         self.facts = facts
         self.known = problems(facts)
         self._log_problems(facts, self.known)
+        if facts.in_chat:
+            check = StaffCheck({user_id: (await self._member(self._bot, facts.chat_id, user_id) or ("", "unknown"))[1] for user_id in staff})
+            outside = check.missing(staff)
+            if outside:
+                log.warning(
+                    "these [staff] ids are not members of the handler group: add them to the group, or correct them in "
+                    "the deployment file (each person can send /id to the bot to learn theirs)",
+                    extra={"problem": "staff_not_members", "chat": facts.chat_id, "users": outside},
+                )
         if not self.known:
             log.info("handler group ready", extra={"chat": facts.chat_id, "forum": facts.is_forum, "title": facts.title})
         return facts
