@@ -18,6 +18,7 @@ from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
@@ -37,6 +38,7 @@ from core.services.desk_setup import (
     Problem,
     StaffCheck,
     greet_group,
+    group_upgraded as announce_upgrade,
     problems,
     report_change,
     staff_ids,
@@ -52,6 +54,8 @@ RIGHT_NAMES = {TOPICS: "Manage Topics", DELETE: "Delete Messages", PIN: "Pin Mes
 FIXES = {
     Problem.UNREACHABLE: "the bot cannot see the handler group {chat} ({error}): add the bot to the staff group "
     "(group name -> Add Members -> {bot}), send /id there and put that id in HANDLER_CHAT_ID in .env",
+    Problem.MOVED: "the handler group {chat} became a supergroup and its id is now {moved_to}: put "
+    "HANDLER_CHAT_ID={moved_to} in .env and restart the bot",
     Problem.NOT_A_GROUP: "HANDLER_CHAT_ID {chat} is not a group: send /id in the staff group and put that id in HANDLER_CHAT_ID in .env",
     Problem.REMOVED: "the bot was removed from the handler group {chat}: lift its ban (Removed Users), add it back "
     "(group name -> Add Members -> {bot}) and make it an administrator",
@@ -105,6 +109,8 @@ async def probe(bot: Bot, chat_id: int, me: TelegramUser) -> GroupFacts:
         member = await bot.get_chat_member(chat_id, me.id, request_timeout=15)
     except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter, TelegramUnauthorizedError):
         raise
+    except TelegramMigrateToChat as error:
+        return GroupFacts(chat_id, reachable=False, error=error.message, moved_to=error.migrate_to_chat_id, reads_all=reads_all)
     except TelegramForbiddenError as error:
         kicked = "kicked" in error.message
         return GroupFacts(chat_id, reachable=False, error=error.message, bot_status="kicked" if kicked else "left", reads_all=reads_all)
@@ -184,7 +190,9 @@ class DeskMonitor:
     def _log_problems(self, facts: GroupFacts, found: Iterable[Problem]) -> None:
         rights = ", ".join(RIGHT_NAMES[right] for right in (facts.missing_rights or facts.needed_rights))
         for problem in found:
-            text = FIXES[problem].format(chat=facts.chat_id, error=facts.error or "no answer", bot=self.bot_name, rights=rights)
+            text = FIXES[problem].format(
+                chat=facts.chat_id, error=facts.error or "no answer", bot=self.bot_name, rights=rights, moved_to=facts.moved_to
+            )
             level = logging.ERROR if problem.group_lost else logging.WARNING
             log.log(level, text, extra={"problem": problem.value, "chat": facts.chat_id})
 
@@ -215,6 +223,15 @@ class DeskMonitor:
         before = self.known
         self._changed(facts, after)
         await report_change(uow, self.desk, facts, before, after, self.bot_name, by=by if not facts.in_chat else None)
+
+    def group_upgraded(self, uow: UnitOfWork, chat_id: int, old_id: int, user: User | None) -> None:
+        """A basic group became a supergroup with a new id (migrate_from_chat_id)."""
+        assert self.desk is not None
+        log.info("group upgraded to a supergroup", extra={"chat": chat_id, "old": old_id})
+        if old_id == self.desk.chat_id:
+            facts = GroupFacts(old_id, reachable=False, moved_to=chat_id, reads_all=self.reads_all)
+            self._changed(facts, problems(facts, self.desk.is_forum))
+        announce_upgrade(uow, chat_id, old_id, self.desk.chat_id, user.locale if user is not None else self.desk.locale)
 
     def on_final_failure(self, chat_id: int, verdict: Verdict) -> None:
         """Called by the sender when a row to `chat_id` failed for good: a failure in the handler

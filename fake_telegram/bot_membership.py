@@ -9,6 +9,7 @@ what, the bot's ChatMember before and after), as Telegram does::
     server.remove_bot(group, by=owner, kicked=True)          # removed (banned) from the group
     server.set_privacy_mode(False)                           # BotFather -> /setprivacy -> Disable
     server.set_forum(group, False)                           # the group's Topics switch turned off
+    supergroup = server.upgrade_to_supergroup(basic, by=owner, forum=True)   # a new id, as Telegram gives
 
 A bot added to a group also gets the service message with ``new_chat_members``; a removed
 bot gets nothing more from the group. ``create_group(..., bot_status="left")`` starts a group
@@ -90,11 +91,31 @@ class BotMembershipMixin:
         self.notify()  # type: ignore[attr-defined]
 
     def set_forum(self, group: FakeGroup, forum: bool) -> None:
-        """The group's Topics switch. Only supergroups can be forums."""
+        """The group's Topics switch. Only supergroups can be forums: see upgrade_to_supergroup."""
         if forum and group.type != "supergroup":
             raise ValueError("only supergroups can be forums")
         group.forum = forum
         self.notify()  # type: ignore[attr-defined]
+
+    def upgrade_to_supergroup(self, group: FakeGroup, by: FakeUser, forum: bool = False) -> FakeGroup:
+        """What turning Topics on (and some other settings) does to a basic group: Telegram
+        makes it a supergroup with a new id. The old group's last message carries
+        migrate_to_chat_id and the new one's first migrate_from_chat_id (both reach the bot
+        if it is a member); calls about the old id then answer 400 with migrate_to_chat_id."""
+        if group.type != "group" or group.migrated_to is not None:
+            raise ValueError(f"{group!r} is not a basic group")
+        members = {group.users[user_id]: status for user_id, status in group.members.items()}
+        upgraded = self.create_group(group.title, forum=forum, members=members, username=group.username,  # type: ignore[attr-defined]
+                                     bot_status=group.bot_status)
+        upgraded.bot_rights = dict(group.bot_rights)
+        account = self.bot  # type: ignore[attr-defined]
+        old = self.record(group, by.as_dict(), {"migrate_to_chat_id": upgraded.id}, from_bot=False)  # type: ignore[attr-defined]
+        new = self.record(upgraded, by.as_dict(), {"migrate_from_chat_id": group.id}, from_bot=False)  # type: ignore[attr-defined]
+        group.migrated_to = upgraded.id
+        if group.bot_in_chat:
+            self.enqueue("message", public(old), account)  # type: ignore[attr-defined]
+            self.enqueue("message", public(new), account)  # type: ignore[attr-defined]
+        return upgraded
 
 
 assert set(BOT_STATUSES) <= set(MEMBER_STATUSES)

@@ -37,6 +37,9 @@ class FakeGroup(ChatState):
         self.bot_rights: dict[str, bool] = {right: True for right in BOT_ADMIN_RIGHTS}
         # Emoji reactions allowed here; None: all of them, []: reactions turned off.
         self.available_reactions: list[str] | None = None
+        # The supergroup this (basic) group was upgraded to: calls about it then answer 400
+        # with migrate_to_chat_id, as Telegram's do.
+        self.migrated_to: int | None = None
 
     @property
     def chat_id(self) -> int:

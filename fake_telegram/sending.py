@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import BLOCKED, BUTTON_DATA_INVALID, CHAT_NOT_FOUND, bad_request, forbidden
+from .errors import BLOCKED, BUTTON_DATA_INVALID, CHAT_NOT_FOUND, ApiError, bad_request, forbidden
 from .groups import FakeGroup
 from .models import ChatState, PrivateChat
 from .params import normalize
@@ -19,6 +19,8 @@ def find_chat(ctx: Ctx, name: str = "chat_id") -> ChatState:
     chat = ctx.server.find_chat(ctx.p.chat_id(name))
     if chat is None:
         raise bad_request(CHAT_NOT_FOUND)
+    if isinstance(chat, FakeGroup) and chat.migrated_to is not None:
+        raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": chat.migrated_to})
     return chat
 
 

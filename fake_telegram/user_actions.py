@@ -30,6 +30,8 @@ def command_fields(command: str) -> dict[str, Any]:
 
 def _check_can_post(user: FakeUser, chat: ChatState, thread_id: int | None) -> None:
     if isinstance(chat, FakeGroup):
+        if chat.migrated_to is not None:
+            raise PermissionError(f"{chat!r} was upgraded to the supergroup {chat.migrated_to}; post there")
         status = chat.status_of(user.id)
         if status in ("left", "kicked", "restricted"):
             raise PermissionError(f"{user!r} can't post in {chat!r} (status {status!r}); use group.add_member()")

@@ -31,6 +31,12 @@ async def bot_membership(change: ChatMemberUpdated, uow: UnitOfWork, user: User 
     await desk_monitor.membership_changed(uow, change, user)
 
 
+@router.message(F.migrate_from_chat_id, F.chat.type == "supergroup")
+async def group_upgraded(message: Message, uow: UnitOfWork, user: User | None, desk_monitor: DeskMonitor) -> None:
+    assert message.migrate_from_chat_id is not None
+    desk_monitor.group_upgraded(uow, message.chat.id, message.migrate_from_chat_id, user)
+
+
 @router.message(Command("id"), F.from_user.is_bot.is_(False))
 async def id_command(message: Message, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
     desk_setup.tell_id(uow, user, message.chat.id, message.chat.type in GROUP_TYPES, desk.chat_id, _thread(message))

@@ -38,6 +38,7 @@ class GroupFacts:
     bot_rights: frozenset[str] = frozenset()  # of NEEDED_RIGHTS, those the bot holds
     can_send: bool = True  # a restricted bot may be muted
     reads_all: bool = False  # getMe's can_read_all_group_messages: privacy mode is off
+    moved_to: int | None = None  # the supergroup a basic group was upgraded to (a new id)
 
     @property
     def in_chat(self) -> bool:
@@ -75,6 +76,7 @@ class Problem(StrEnum):
     """Something that stops the desk from working in its group (or works against it)."""
 
     UNREACHABLE = "unreachable"  # no such chat, or the bot cannot see it
+    MOVED = "moved"  # a basic group upgraded to a supergroup: it has a new id
     NOT_A_GROUP = "not_a_group"  # HANDLER_CHAT_ID names a private chat or a channel
     REMOVED = "removed"  # the bot was removed and banned
     NOT_MEMBER = "not_member"
@@ -88,12 +90,14 @@ class Problem(StrEnum):
     @property
     def group_lost(self) -> bool:
         """The bot cannot post in the group at all."""
-        return self in (Problem.UNREACHABLE, Problem.NOT_A_GROUP, Problem.REMOVED, Problem.NOT_MEMBER, Problem.CANNOT_POST)
+        return self in (Problem.UNREACHABLE, Problem.MOVED, Problem.NOT_A_GROUP, Problem.REMOVED, Problem.NOT_MEMBER, Problem.CANNOT_POST)
 
 
 def problems(facts: GroupFacts, desk_is_forum: bool | None = None) -> tuple[Problem, ...]:
     """What is wrong with the group as a handler group. `desk_is_forum`: how the running desk
     treats it (fixed at start), to notice the Topics switch turned since."""
+    if facts.moved_to is not None:
+        return (Problem.MOVED,)
     if facts.bot_status == "kicked":
         return (Problem.REMOVED,)
     if not facts.reachable:
@@ -160,6 +164,8 @@ def problem_item(problem: Problem, facts: GroupFacts, bot_name: str) -> Phrase:
     """The ❌ line that says what is wrong and how to fix it."""
     if problem == Problem.UNREACHABLE:
         return Phrase("setup.item.unreachable", chat_id=facts.chat_id, bot=bot_name)
+    if problem == Problem.MOVED:
+        return Phrase("setup.item.moved", chat_id=facts.moved_to or facts.chat_id)
     if problem == Problem.NOT_A_GROUP:
         return Phrase("setup.item.not_a_group", chat_id=facts.chat_id)
     if problem == Problem.REMOVED:
@@ -310,6 +316,13 @@ def list_members(uow: UnitOfWork, user: User, desk: StaffDesk, chat_id: int, is_
 
 
 # --- the bot's own membership ------------------------------------------------------------------
+
+def group_upgraded(uow: UnitOfWork, chat_id: int, old_id: int, configured: int | None, locale: str) -> None:
+    """A basic group became a supergroup (as turning Topics on does) and so got a new id:
+    where that was the handler group, or none is set yet, the new id and its .env line."""
+    if configured is None or configured == old_id:
+        uow.emit(SendMessage(chat_id, locale, Phrase("setup.upgraded", chat_id=chat_id, old=old_id)))
+
 
 def greet_group(uow: UnitOfWork, facts: GroupFacts, adder: User, configured: int | None, bot_name: str, joined: bool) -> None:
     """The bot was added to (or its rights changed in) a group that is not the handler group:

@@ -271,3 +271,33 @@ async def test_a_group_lost_without_a_word_is_noticed_at_the_first_failing_call(
         [told] = await director._replies(1, 20)
         assert told["text"].startswith(f"⚠️ 我無法連線到處理群組（{desk.group_id}），新案件和客戶訊息都沒有送到員工那裡。\n❌ 我已被移出群組。")
         await desk.bot.wait_for_log(lambda r: r.get("problem") == "removed")
+
+
+async def test_a_basic_group_upgraded_to_a_supergroup_gets_its_new_id_told(fake_server: FakeTelegramServer, tmp_path: Path) -> None:
+    server = fake_server
+    owner, agent = server.create_user(first_name="Owner", language_code="en"), server.create_user(first_name="Ann", language_code="en")
+    basic = server.create_group(title="Desk", supergroup=False, members={owner: "creator", agent: "member"})
+    bot = desk_bot(server, tmp_path, basic, {"agents": [agent.id], "supervisors": [owner.id]})
+    async with started(server, bot):
+        await bot.wait_for_log(lambda r: r.get("msg") == "handler group ready")
+        # (The owner has written here before: a new person's first updates in two chats at
+        # once would race to create their user row.)
+        assert (await command_in(server, owner, basic, "/id")).endswith(f"This group's id: {basic.id}")
+        # Turning Topics on makes it a supergroup with a new id.
+        upgraded = server.upgrade_to_supergroup(basic, by=owner, forum=True)
+        [told] = await server.wait_for_messages(upgraded.id, 1, timeout=20)
+        assert told["text"] == (
+            f"ℹ️ This group became a supergroup, so its id changed from {basic.id} to {upgraded.id}. "
+            f"Put HANDLER_CHAT_ID={upgraded.id} in .env and restart me."
+        )
+        [record] = await bot.wait_for_log(lambda r: r.get("problem") == "moved")
+        assert record["msg"] == (
+            f"the handler group {basic.id} became a supergroup and its id is now {upgraded.id}: "
+            f"put HANDLER_CHAT_ID={upgraded.id} in .env and restart the bot"
+        )
+        text = await command_in(server, agent, upgraded, "/setup")
+        assert f"❌ This is not the handler group: HANDLER_CHAT_ID is {basic.id}." in text
+    # Started again before .env is fixed: the same line, at start.
+    async with started(server, bot):
+        records = await bot.wait_for_log(lambda r: r.get("problem") == "moved", count=2)
+        assert records[1]["level"] == "ERROR" and f"HANDLER_CHAT_ID={upgraded.id}" in records[1]["msg"]

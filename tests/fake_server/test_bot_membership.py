@@ -186,3 +186,22 @@ async def test_bot_membership_over_http(server, http, api) -> None:
     assert "is_forum" not in body["result"]
     status, body = await control(http, server, "set_bot_status", {"chat_id": chat_id, "status": "creator", "by": owner_id})
     assert status == 400 and "creator" in body["error"]
+
+
+async def test_upgrading_a_basic_group_gives_it_a_new_id(server, api, aiogram_bot, ptb_bot) -> None:
+    owner = server.create_user(first_name="Owner")
+    basic = server.create_group(title="Desk", supergroup=False, members={owner: "creator"}, bot_status="member")
+    upgraded = server.upgrade_to_supergroup(basic, by=owner, forum=True)
+    assert upgraded.type == "supergroup" and upgraded.forum and upgraded.id != basic.id
+    assert upgraded.status_of(owner.id) == "creator" and upgraded.bot_status == "member"
+    old, new = await drain(api)
+    assert parse_update(old, aiogram_bot, ptb_bot)[0].message.migrate_to_chat_id == upgraded.id
+    update, _ = parse_update(new, aiogram_bot, ptb_bot)
+    assert update.message.migrate_from_chat_id == basic.id and update.message.chat.id == upgraded.id
+    status, body = await api("getChat", chat_id=basic.id)
+    assert (status, body["parameters"]) == (400, {"migrate_to_chat_id": upgraded.id})
+    assert body["description"] == "Bad Request: group chat was upgraded to a supergroup chat"
+    with pytest.raises(PermissionError):
+        owner.send_text_in(basic, "hello?")
+    with pytest.raises(ValueError):
+        server.upgrade_to_supergroup(basic, by=owner)

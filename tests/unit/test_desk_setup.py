@@ -30,6 +30,7 @@ def facts(**changes) -> GroupFacts:
         (facts(is_forum=False, bot_rights=frozenset({DELETE, PIN})), False, ()),  # a plain group needs no topics right
         (facts(reachable=False, error="Bad Request: chat not found"), None, (Problem.UNREACHABLE,)),
         (facts(reachable=False, bot_status="kicked"), None, (Problem.REMOVED,)),
+        (facts(reachable=False, moved_to=-1_000_000_000_002), None, (Problem.MOVED,)),
         (facts(bot_status="left"), None, (Problem.NOT_MEMBER,)),
         (facts(chat_type="private"), None, (Problem.NOT_A_GROUP,)),
         (facts(bot_status="member", bot_rights=frozenset()), True, (Problem.NOT_ADMIN, Problem.PRIVACY)),
@@ -45,7 +46,7 @@ def test_problems(group: GroupFacts, desk_is_forum: bool | None, expected: tuple
 
 
 def test_only_losing_the_group_stops_the_bot_from_posting_there() -> None:
-    assert {p for p in Problem if p.group_lost} == {Problem.UNREACHABLE, Problem.NOT_A_GROUP, Problem.REMOVED, Problem.NOT_MEMBER, Problem.CANNOT_POST}
+    assert {p for p in Problem if p.group_lost} == {Problem.UNREACHABLE, Problem.MOVED, Problem.NOT_A_GROUP, Problem.REMOVED, Problem.NOT_MEMBER, Problem.CANNOT_POST}
 
 
 def test_a_ready_forum(render) -> None:
