@@ -92,3 +92,35 @@ def test_missing_rights_are_named(render) -> None:
 def test_no_staff_configured(render) -> None:
     text = render(checklist(facts(), GROUP, "@kesu_bot", StaffConfig(), StaffCheck({}), True))
     assert "❌ No staff are named yet. Each staff member sends me /id" in text
+
+
+def test_facts_from_the_bots_chat_member() -> None:
+    from aiogram.types import Chat, ChatMemberAdministrator, ChatMemberRestricted, User
+
+    from bot.desk_monitor import facts_from
+
+    me = User(id=1, is_bot=True, first_name="Kesu")
+    chat = Chat(id=GROUP, type="supergroup", title="Desk", is_forum=True)
+    rights = {name: True for name in ChatMemberAdministrator.model_fields if name.startswith("can_") and ChatMemberAdministrator.model_fields[name].is_required()}
+    admin = ChatMemberAdministrator(user=me, is_anonymous=False, **{**rights, "can_manage_topics": False, "can_pin_messages": True})
+    got = facts_from(chat, admin, reads_all=False)
+    assert (got.is_forum, got.is_admin, got.missing_rights, got.sees_staff) == (True, True, ("can_manage_topics",), True)
+    muted = ChatMemberRestricted(user=me, is_member=True, until_date=0, **{
+        name: False for name in ChatMemberRestricted.model_fields if name.startswith("can_") and ChatMemberRestricted.model_fields[name].is_required()})
+    assert problems(facts_from(chat, muted, reads_all=True)) == (Problem.CANNOT_POST, Problem.NOT_ADMIN)
+    gone = ChatMemberRestricted(user=me, is_member=False, until_date=0, **{
+        name: False for name in ChatMemberRestricted.model_fields if name.startswith("can_") and ChatMemberRestricted.model_fields[name].is_required()})
+    assert problems(facts_from(chat, gone, reads_all=True)) == (Problem.NOT_MEMBER,)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("/setup", "setup"), ("/Setup@Kesu_Bot now", "setup"), ("/setup@other_bot", None), ("setup", None), ("/members", "members")],
+)
+def test_the_command_a_message_gives_this_bot(text: str, expected: str | None) -> None:
+    from aiogram.types import Chat, Message
+
+    from bot.middlewares.setup_probe import command_name
+
+    message = Message(message_id=1, date=0, chat=Chat(id=GROUP, type="supergroup"), text=text)
+    assert command_name(message, "kesu_bot") == expected
