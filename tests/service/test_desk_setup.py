@@ -55,8 +55,12 @@ async def test_losing_the_group_is_told_to_staff_who_talked_to_the_bot(uow_facto
         assert notice.text.code == "setup.dm.removed" and notice.text.params["name"] == "Owner" and notice.locale == "zh_Hans"
     assert await messages_to(uow_factory, AGENT) == []
 
-    unreachable = GroupFacts(GROUP_ID, reachable=False, bot_status="kicked", error="Forbidden: bot was kicked")
-    await change(uow_factory, desk, (Problem.NOT_MEMBER,), unreachable)
+    # Still lost, for another reason: they know already.
+    kicked = GroupFacts(GROUP_ID, reachable=False, bot_status="kicked", error="Forbidden: bot was kicked")
+    await change(uow_factory, desk, (Problem.NOT_MEMBER,), kicked)
+    assert codes(await messages_to(uow_factory, SUPERVISOR)) == ["setup.dm.removed"]
+    # Lost without a word while the bot could post there: the first failing call tells.
+    await change(uow_factory, desk, (Problem.MISSING_RIGHTS,), kicked)
     assert codes(await messages_to(uow_factory, SUPERVISOR)) == ["setup.dm.removed", "setup.dm.unreachable"]
 
 
