@@ -21,7 +21,7 @@ from bot.delivery.commands_menu import customer_commands
 from bot.delivery.commands_menu import group_commands
 from bot.delivery.limits import RateLimits, SendRateLimiter
 from bot.delivery.sender import OutboxSender, RetryPolicy
-from bot.handlers import commands, fallback, staff
+from bot.handlers import commands, fallback, reports, staff
 from bot.handlers import intake as intake_handlers
 from bot.handlers import setup as setup_handlers
 from bot.i18n import Catalogs, Renderer
@@ -30,6 +30,7 @@ from bot.middlewares.setup_probe import SetupProbe
 from bot.middlewares.staff_gate import StaffGate
 from bot.middlewares.transaction import HandlerName, UpdateTransaction
 from bot.polling import InvalidToken, poll
+from bot.reports.files import ReportFiles
 from bot.settings import Settings
 from bot.startup import EXIT_FAILED, StartupFailed, StartupWatchdog
 from core.clock import Clock, OffsetClock, SystemClock
@@ -106,7 +107,7 @@ def build_dispatcher(
     dispatcher.include_router(setup_handlers.router)  # /id, /setup, /members and the bot's membership, in any chat: first
 
     # Fixed order; the catch-all comes last.
-    dispatcher.include_routers(commands.router, intake_handlers.router, staff.router, fallback.router)
+    dispatcher.include_routers(commands.router, intake_handlers.router, reports.router, staff.router, fallback.router)
     return dispatcher
 
 
@@ -220,6 +221,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
         with startup.step("business-calendar"):
             intake, desk = case_services(settings, deployment, bool(handler_group and handler_group.is_forum))
         event_handlers = CaseEventHandlers(desk)
+        sender.serve_reports(ReportFiles(uow_factory, desk, renderer))
         monitor.desk, monitor.uow_factory = desk, uow_factory
         if settings.deadline_worker_only:
             sender = None  # the main process sends what this one commits

@@ -36,8 +36,8 @@ class Settings(BaseSettings):
     # and 30/s overall.
     send_per_chat_per_second: float = Field(1.0, gt=0)
     send_per_chat_burst: int = Field(3, ge=1)
-    send_per_group_per_minute: float = Field(17.0, gt=0)
-    send_per_group_burst: int = Field(3, ge=1)
+    send_per_group_per_minute: float = Field(19.0, gt=0)
+    send_per_group_burst: int = Field(1, ge=1)
     send_global_per_second: float = Field(25.0, gt=0)
     send_global_burst: int = Field(5, ge=1)
     send_max_attempts: int = Field(12, ge=1)

@@ -10,7 +10,9 @@ else. Answers to button presses have no order at all.
 """
 from __future__ import annotations
 
-from core.intents import AnswerCallback, CopyMessage, CreateTopic, EditCard, EditTopic, Intent, SendMessage, SetReaction, SetTopicClosed
+from core.intents import (
+    AnswerCallback, CopyMessage, CreateTopic, EditCard, EditTopic, Intent, SendCharts, SendMessage, SendReportFile, SetReaction, SetTopicClosed,
+)
 
 CHAT = "chat"  # the one conversation of a private chat, and the group's messages about no case
 # Lanes where only the newest row matters: each one carries the whole new state.
@@ -34,7 +36,7 @@ def conversation_of(intent: Intent) -> str:
         return case_conversation(intent.case_id)
     if isinstance(intent, (SendMessage, CopyMessage)) and intent.route is not None:
         return case_conversation(intent.route.case_id)
-    if isinstance(intent, SendMessage) and intent.thread_id is not None:
+    if isinstance(intent, (SendMessage, SendCharts, SendReportFile)) and intent.thread_id is not None:
         return f"thread:{intent.thread_id}"
     return CHAT
 

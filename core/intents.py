@@ -168,6 +168,60 @@ class SendDocument:
 
 
 @dataclass(frozen=True)
+class ChartSeries:
+    """One set of bars or one line of a chart (this period, the previous one...)."""
+
+    label: Phrase
+    values: tuple[float | None, ...]  # one per category; None: nothing to show
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One panel of a picture: a value per category and series, with its words as Phrases,
+    drawn by bot/ in the reader's locale when it is sent."""
+
+    title: Phrase
+    categories: tuple[ParamValue, ...]
+    series: tuple[ChartSeries, ...]
+    axis: Phrase | None = None
+    style: str = "bars"  # bars (upright), hbars (lying: long category names), lines
+    percent: bool = False  # values are shares 0-100
+    max_value: float | None = None  # the value axis's end (5 for a score), else from the data
+    empty: Phrase | None = None  # shown instead when no value is there
+
+
+@dataclass(frozen=True)
+class SendCharts:
+    """Pictures of charts, drawn when sent (the row holds their figures, not the images):
+    one picture per page of panels, several pages as one album. The caption goes with the
+    first picture."""
+
+    chat_id: int
+    locale: str
+    pages: tuple[tuple[Chart, ...], ...]
+    caption: Phrase
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SendReportFile:
+    """A report file (a spreadsheet, a CSV) made when it is sent, from the figures of the
+    period it names: the row stays small and a restart makes the same file again."""
+
+    chat_id: int
+    locale: str
+    file_format: str  # xlsx | csv
+    file_name: str
+    start: datetime
+    end: datetime
+    period_kind: str  # how the previous period is found (core.services.report_periods)
+    owner_id: int | None  # only this staff member's cases
+    reveal_contacts: bool  # phone numbers in full (the reader may reveal them)
+    caption: Phrase
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True)
 class CopyMessage:
     """Copies a message (media and all) into another chat, optionally with a new caption."""
 
@@ -249,7 +303,8 @@ class SetChatCommands:
 
 
 Intent = Union[
-    SendMessage, SendDocument, AnswerCallback, SetChatCommands, CopyMessage, EditCard, CreateTopic, EditTopic, SetTopicClosed, SetReaction
+    SendMessage, SendDocument, AnswerCallback, SetChatCommands, CopyMessage, EditCard, CreateTopic, EditTopic, SetTopicClosed, SetReaction,
+    SendCharts, SendReportFile,
 ]
 
 
@@ -314,6 +369,32 @@ def _decode_ack(data: dict[str, Any] | None) -> Ack | None:
     return Ack(data["chat_id"], data["locale"], decode_phrase(data["delivered"]), decode_phrase(data["failed"]))
 
 
+def _encode_chart(chart: Chart) -> dict[str, Any]:
+    return {
+        "title": encode_phrase(chart.title),
+        "categories": [_encode_value(c) for c in chart.categories],
+        "series": [{"label": encode_phrase(s.label), "values": list(s.values)} for s in chart.series],
+        "axis": encode_phrase(chart.axis) if chart.axis else None,
+        "style": chart.style,
+        "percent": chart.percent,
+        "max_value": chart.max_value,
+        "empty": encode_phrase(chart.empty) if chart.empty else None,
+    }
+
+
+def _decode_chart(data: dict[str, Any]) -> Chart:
+    return Chart(
+        decode_phrase(data["title"]),
+        tuple(_decode_value(c) for c in data["categories"]),
+        tuple(ChartSeries(decode_phrase(s["label"]), tuple(s["values"])) for s in data["series"]),
+        axis=decode_phrase(data["axis"]) if data.get("axis") else None,
+        style=data.get("style", "bars"),
+        percent=data.get("percent", False),
+        max_value=data.get("max_value"),
+        empty=decode_phrase(data["empty"]) if data.get("empty") else None,
+    )
+
+
 def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:
     """(method, payload) as stored in an outbox row."""
     if isinstance(intent, SendMessage):
@@ -357,6 +438,24 @@ def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:
         return "set_reaction", {"message_id": intent.message_id, "emoji": intent.emoji}
     if isinstance(intent, SendDocument):
         return "send_document", {"file_name": intent.file_name, "content": intent.content, "caption": encode_phrase(intent.caption)}
+    if isinstance(intent, SendCharts):
+        return "send_charts", {
+            "pages": [[_encode_chart(chart) for chart in page] for page in intent.pages],
+            "caption": encode_phrase(intent.caption),
+            "thread_id": intent.thread_id,
+        }
+    if isinstance(intent, SendReportFile):
+        return "send_report_file", {
+            "file_format": intent.file_format,
+            "file_name": intent.file_name,
+            "start": intent.start.isoformat(),
+            "end": intent.end.isoformat(),
+            "period_kind": intent.period_kind,
+            "owner_id": intent.owner_id,
+            "reveal_contacts": intent.reveal_contacts,
+            "caption": encode_phrase(intent.caption),
+            "thread_id": intent.thread_id,
+        }
     raise TypeError(f"not an intent: {intent!r}")
 
 
@@ -407,4 +506,21 @@ def decode_intent(method: str, chat_id: int, locale: str, payload: dict[str, Any
         return SetReaction(chat_id, locale, payload["message_id"], payload["emoji"])
     if method == "send_document":
         return SendDocument(chat_id, locale, payload["file_name"], payload["content"], decode_phrase(payload["caption"]))
+    if method == "send_charts":
+        pages = tuple(tuple(_decode_chart(chart) for chart in page) for page in payload["pages"])
+        return SendCharts(chat_id, locale, pages, decode_phrase(payload["caption"]), payload.get("thread_id"))
+    if method == "send_report_file":
+        return SendReportFile(
+            chat_id,
+            locale,
+            payload["file_format"],
+            payload["file_name"],
+            datetime.fromisoformat(payload["start"]),
+            datetime.fromisoformat(payload["end"]),
+            payload["period_kind"],
+            payload.get("owner_id"),
+            payload.get("reveal_contacts", False),
+            decode_phrase(payload["caption"]),
+            payload.get("thread_id"),
+        )
     raise ValueError(f"unknown outbox method {method!r}")

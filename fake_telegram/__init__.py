@@ -17,6 +17,7 @@ asyncio loop and inspect what the bot did::
     group.available_reactions = []            # setMessageReaction answers 400 REACTION_INVALID
     server.promote_bot(group, by=owner, can_manage_topics=False)   # and the bot gets my_chat_member
     server.set_privacy_mode(True)             # the bot sees only commands and replies where it is no admin
+    server.set_real_limits()                  # 429 past Telegram's flood limits (or real_limits=True)
     await server.stop()
 
 Transcript entries are Telegram Message dicts plus private keys: ``_from_bot``, ``_sent_at``

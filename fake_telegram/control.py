@@ -17,6 +17,8 @@ POST /control/set_bot_status         {"chat_id", "status", "by" (user id), "righ
                                      the bot added, promoted, demoted or removed; sends my_chat_member
 POST /control/set_privacy_mode       {"enabled"}
 POST /control/set_forum              {"chat_id", "forum"}
+POST /control/set_real_limits        {"enabled"}: Telegram's flood limits (429 past them), see flood.py
+GET  /control/flood                  {"enabled", "refused"}: how many 429s the limits answered
 POST /control/wait_for_messages      {"chat_id", "n", "after", "timeout"}   (408 on timeout)
 GET  /control/transcript/{chat_id}, /control/bot_messages/{chat_id}?include_deleted=1, /control/cursor/{chat_id}
 GET  /control/calls?method=&after=, /control/callback_answers, /control/my_commands, /control/users,
@@ -113,6 +115,8 @@ def setup_control(app: web.Application, server: FakeTelegramServer) -> None:
         _group(s, b["chat_id"]), b["status"], _user(s, b["by"]), b.get("rights")))
     route("POST", "set_privacy_mode", lambda r, b: s.set_privacy_mode(bool(b.get("enabled", True))))
     route("POST", "set_forum", lambda r, b: s.set_forum(_group(s, b["chat_id"]), bool(b["forum"])))
+    route("POST", "set_real_limits", lambda r, b: s.set_real_limits(b.get("enabled", True)))
+    route("GET", "flood", lambda r, b: {"enabled": s.flood is not None, "refused": s.flood.refused if s.flood else 0})
     route("POST", "wait_for_messages", lambda r, b: s.wait_for_messages(
         int(b["chat_id"]), b.get("n", 1), b.get("after", 0), b.get("timeout", 10)))
     route("GET", "transcript/{chat_id}", lambda r, b: s.transcript(int(r.match_info["chat_id"])))

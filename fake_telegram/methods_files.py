@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import bad_request
-from .files import MAX_DOWNLOAD, StoredFile, media_fields
+from .errors import ApiError, bad_request
+from .files import MAX_DOWNLOAD, MAX_PHOTO_UPLOAD, MAX_UPLOAD, StoredFile, image_size, media_fields
 from .formatting import caption_fields
 from .models import public
 from .registry import Ctx, method
@@ -21,8 +21,7 @@ def input_file(ctx: Ctx, value: Any, kind: str, field: str) -> StoredFile:
     files = ctx.server.files
     upload = ctx.p.uploads.get(field) if value in (None, "") else ctx.p.upload(str(value))
     if upload is not None:
-        name = upload.filename if kind == "document" else None
-        return files.add(kind, upload.data, file_name=name)
+        return _uploaded(ctx, kind, upload.data, upload.filename)
     if value in (None, ""):
         raise bad_request(f"there is no {kind} in the request")
     value = str(value)
@@ -37,6 +36,25 @@ def input_file(ctx: Ctx, value: Any, kind: str, field: str) -> StoredFile:
     if stored.kind != kind:
         raise bad_request(f"can't use file of type {_TYPE_NAMES[stored.kind]} as {_TYPE_NAMES[kind]}")
     return stored
+
+
+def _uploaded(ctx: Ctx, kind: str, data: bytes, filename: str) -> StoredFile:
+    """An uploaded file, checked as Telegram checks one: its size and, for a photo, that
+    it is an image whose dimensions Telegram accepts."""
+    if len(data) > MAX_UPLOAD:
+        raise ApiError(413, "Request Entity Too Large")
+    if kind != "photo":
+        return ctx.server.files.add(kind, data, file_name=filename if kind == "document" else None)
+    if len(data) > MAX_PHOTO_UPLOAD:
+        raise bad_request("PHOTO_SAVE_FILE_INVALID")
+    size = image_size(data)
+    if size is None:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    width, height = size
+    # "The photo's width and height must not exceed 10000 in total. Width and height ratio must be at most 20."
+    if width + height > 10000 or max(width, height) > 20 * min(width, height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    return ctx.server.files.add("photo", data, width=width, height=height)
 
 
 def _media_message_fields(ctx: Ctx, stored: StoredFile, caption: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from .bot_membership import BotMembershipMixin
 from .control import setup_control
 from .errors import ApiError, not_found, too_many_requests, unauthorized
 from .faults import Fault, FaultsMixin
+from .flood import FloodControl, is_limited
 from .methods_files import download_response
 from .params import Params, normalize, read_request
 from .registry import METHODS, Ctx
@@ -24,17 +25,29 @@ def _json(body: Any, status: int = 200) -> web.Response:
     return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
+def _chat_of(params: dict[str, Any]) -> int | None:
+    try:
+        return int(params.get("chat_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None  # an @username: only the overall limit applies
+
+
 class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin, BotMembershipMixin):
     """A fake Bot API server bound to 127.0.0.1; see the package docstring for usage."""
 
     def __init__(self, token: str = "123456:TEST-TOKEN", bot_username: str = "kesu_test_bot", *,
-                 strict_html_ampersand: bool = True):
+                 strict_html_ampersand: bool = True, real_limits: bool = False):
         ServerState.__init__(self, token, bot_username, strict_html_ampersand)
         self._init_faults()
+        # Telegram's flood limits (flood.py); off by default so most tests may send fast.
+        self.flood: FloodControl | None = FloodControl() if real_limits else None
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
         self.host = "127.0.0.1"
         self.port: int | None = None
+
+    def set_real_limits(self, enabled: bool = True) -> None:
+        self.flood = FloodControl() if enabled else None
 
     @property
     def base_url(self) -> str:
@@ -90,6 +103,10 @@ class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin, BotMembershipMi
             fault = self.take_fault(name, call.params)
             if fault is not None:
                 return await self._apply_fault(fault, request, call)
+            if self.flood is not None and is_limited(name):
+                retry_after = self.flood.admit(_chat_of(call.params))
+                if retry_after is not None:
+                    raise too_many_requests(retry_after)
             handler = METHODS.get(name.lower())
             if handler is None:
                 raise not_found()

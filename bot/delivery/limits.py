@@ -29,9 +29,10 @@ class RateLimits:
     # message arrive together, then one per second.
     per_chat_per_second: float = 1.0
     per_chat_burst: int = 3
-    # Groups: 3 at once + 17/min keeps any 60 s window at or below Telegram's 20.
-    per_group_per_minute: float = 17.0
-    per_group_burst: int = 3
+    # Groups: 1 at once + 19/min keeps any 60 s window at or below Telegram's 20, and a
+    # group's whole budget goes to a backlog (a burst of 3 would leave only 17/min for it).
+    per_group_per_minute: float = 19.0
+    per_group_burst: int = 1
     # Overall: 5 at once + 25/s keeps any 1 s window at or below Telegram's 30.
     global_per_second: float = 25.0
     global_burst: int = 5

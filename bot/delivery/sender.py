@@ -21,6 +21,7 @@ from bot.delivery.failures import DONE, PERMANENT, RATE_LIMITED, Verdict, classi
 from bot.delivery.limits import SendRateLimiter
 from bot.delivery.telegram_calls import IntentExecutor, MissingTarget
 from bot.i18n import Renderer
+from bot.reports.files import ReportFiles
 from core.clock import Clock
 from core.delivery_order import COALESCING_METHODS, is_cosmetic, target_conversation
 from core.intents import CopyMessage, Intent, SendMessage, decode_intent
@@ -79,6 +80,10 @@ class OutboxSender:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def serve_reports(self, report_files: ReportFiles) -> None:
+        """Report files (/export) are made when sent, from figures that need the desk."""
+        self._executor.report_files = report_files
 
     async def run(self, stop: asyncio.Event) -> None:
         stop_waiter = asyncio.ensure_future(stop.wait())

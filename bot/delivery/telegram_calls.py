@@ -1,6 +1,7 @@
 """Turns one outbox intent into Bot API calls; placement in case threads is resolved here."""
 from __future__ import annotations
 
+import asyncio
 import html
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
@@ -12,6 +13,7 @@ from aiogram.types import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     KeyboardButton,
     ReactionTypeEmoji,
     ReplyKeyboardMarkup,
@@ -23,6 +25,8 @@ from bot.delivery.commands_menu import customer_commands
 from bot.delivery.limits import SendRateLimiter
 from bot.delivery.split import split_html, truncate_html
 from bot.i18n import Renderer
+from bot.reports.charts import RENDER_THREAD, render_page
+from bot.reports.files import ReportFiles
 from core.intents import (
     AnswerCallback,
     Button,
@@ -35,7 +39,9 @@ from core.intents import (
     EditTopic,
     Intent,
     Purpose,
+    SendCharts,
     SendMessage,
+    SendReportFile,
     SetChatCommands,
     SetReaction,
 )
@@ -79,6 +85,8 @@ class IntentExecutor:
         self._renderer = renderer
         self._limiter = limiter
         self._uow_factory = uow_factory
+        # Set once the desk is known (its calendar and categories make the export's figures).
+        self.report_files: ReportFiles | None = None
 
     async def _case(self, case_id: int) -> Case | None:
         async with self._uow_factory() as uow:
@@ -165,10 +173,54 @@ class IntentExecutor:
                 parse_mode="HTML",
             )
             return Outcome([sent.message_id])
+        if isinstance(intent, SendCharts):
+            return await self._send_charts(intent)
+        if isinstance(intent, SendReportFile):
+            if self.report_files is None:
+                raise RuntimeError("report files are not served by this process yet")
+            content = await self.report_files.make(intent)
+            await self._limiter.acquire(intent.chat_id)
+            sent = await self._bot.send_document(
+                intent.chat_id,
+                BufferedInputFile(content, filename=intent.file_name),
+                caption=truncate_html(self._renderer.render(intent.caption, intent.locale), CAPTION_LIMIT),
+                parse_mode="HTML",
+                **Placement(message_thread_id=intent.thread_id).kwargs(),
+            )
+            return Outcome([sent.message_id])
         if isinstance(intent, SetChatCommands):
             await self._bot.set_my_commands(customer_commands(self._renderer, intent.locale), scope=BotCommandScopeChat(chat_id=intent.chat_id))
             return Outcome()
         raise TypeError(f"cannot execute {intent!r}")
+
+    async def _send_charts(self, intent: SendCharts) -> Outcome:
+        """The pictures are drawn now, off the event loop: the row holds only their figures."""
+        def label(value: object) -> str:
+            return str(value) if isinstance(value, (int, float)) else self._renderer.render_label(value, intent.locale)  # type: ignore[arg-type]
+
+        def draw() -> list[bytes]:
+            return [render_page(page, intent.locale, label) for page in intent.pages]
+
+        images = await asyncio.get_running_loop().run_in_executor(RENDER_THREAD, draw)
+        caption = truncate_html(self._renderer.render(intent.caption, intent.locale), CAPTION_LIMIT)
+        placement = Placement(message_thread_id=intent.thread_id).kwargs()
+        for _ in images:
+            await self._limiter.acquire(intent.chat_id)  # an album is one message per picture
+        if len(images) == 1:
+            sent = await self._bot.send_photo(
+                intent.chat_id, BufferedInputFile(images[0], filename="report-1.png"), caption=caption, parse_mode="HTML", **placement
+            )
+            return Outcome([sent.message_id])
+        album = [
+            InputMediaPhoto(
+                media=BufferedInputFile(image, filename=f"report-{n}.png"),
+                caption=caption if n == 1 else None,
+                parse_mode="HTML" if n == 1 else None,
+            )
+            for n, image in enumerate(images, start=1)
+        ]
+        messages = await self._bot.send_media_group(intent.chat_id, album, **placement)
+        return Outcome([m.message_id for m in messages])
 
     async def _send_message(self, row: OutboxMessage, intent: SendMessage, part_sent: PartSent) -> Outcome:
         text = self._renderer.render(intent.text, intent.locale)

@@ -6,6 +6,7 @@ answer and the current prompt again.
 """
 from __future__ import annotations
 
+from aiogram.filters import CommandObject
 from aiogram.types import Message
 
 from core.domain.intake import Evidence
@@ -26,6 +27,10 @@ def evidence_from(message: Message) -> Evidence | None:
     return None
 
 
-def command_argument(text: str | None) -> str | None:
-    parts = (text or "").split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
+def command_argument(command: CommandObject, message: Message) -> str | None:
+    """The words after a command, on its line and the following ones; None when there
+    are none. aiogram's Command filter also matches a command in a media caption, but a
+    caption is the media's own words: such a command takes no argument."""
+    if message.text is None or not command.args:
+        return None
+    return command.args.strip() or None

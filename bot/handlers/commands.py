@@ -7,8 +7,10 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from core.services import onboarding
-from core.services.intake import Intake, IntakeContext
-from core.services.privacy import PRIVACY_CALLBACK_PREFIX, PersonalData
+from core.services.callbacks import LanguageButton, PrivacyButton
+from core.services.inbox import Inbox
+from core.services.intake import IntakeContext
+from core.services.privacy import PersonalData
 from core.services.staff_desk import StaffDesk
 from core.storage.models import User
 from core.storage.uow import UnitOfWork
@@ -19,13 +21,8 @@ router.callback_query.filter(F.message.chat.type == "private")
 
 
 @router.message(CommandStart())
-async def start_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
-    dialog = Intake(uow, user, intake)
-    has_cases = bool(await uow.cases.for_customer(user.id, limit=1))
-    open_draft = await dialog.has_open_draft()
-    await onboarding.start(uow, user, returning=has_cases and not open_draft)
-    if open_draft or not has_cases:
-        await dialog.start()
+async def start_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext, desk: StaffDesk) -> None:
+    await Inbox(uow, user, intake, desk).start()
 
 
 @router.message(Command("help"))
@@ -38,10 +35,11 @@ async def language_command(message: Message, uow: UnitOfWork, user: User) -> Non
     await onboarding.show_language_menu(uow, user)
 
 
-@router.callback_query(F.data.startswith(onboarding.LANGUAGE_CALLBACK_PREFIX))
+@router.callback_query(F.data.func(LanguageButton.matches))
 async def language_button(callback: CallbackQuery, uow: UnitOfWork, user: User) -> None:
-    choice = (callback.data or "").removeprefix(onboarding.LANGUAGE_CALLBACK_PREFIX)
-    await onboarding.press_language_button(uow, user, callback.id, choice)
+    button = LanguageButton.decode(callback.data)
+    assert button is not None
+    await onboarding.press_language_button(uow, user, callback.id, button.choice)
 
 
 @router.message(Command("mydata"))
@@ -54,6 +52,6 @@ async def forget_command(message: Message, uow: UnitOfWork, user: User, desk: St
     await PersonalData(uow, user, desk).ask_to_forget()
 
 
-@router.callback_query(F.data.startswith(PRIVACY_CALLBACK_PREFIX + ":"))
+@router.callback_query(F.data.func(PrivacyButton.matches))
 async def forget_button(callback: CallbackQuery, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
     await PersonalData(uow, user, desk).press(callback.id, callback.data or "")

@@ -1,16 +1,18 @@
-"""Private-chat intake: thin handlers that hand each input to the Intake use-cases."""
+"""The customer's private chat: thin handlers that parse each input and hand it to core
+(the inbox decides what a message means; commands and buttons go to their use-cases)."""
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.dialogs.inputs import command_argument, evidence_from
 from core.services import routing
-from core.services.case_lifecycle import CUSTOMER_CALLBACK_PREFIX, CustomerDecisions
+from core.services.callbacks import CustomerButton, IntakeButton, RelayChoice
+from core.services.case_lifecycle import CustomerDecisions
+from core.services.inbox import Inbox
 from core.services.intake import Intake, IntakeContext
 from core.services.staff_desk import StaffDesk
-from core.services.intake_prompts import CALLBACK_PREFIX
 from core.services.status import show_status
 from core.storage.models import User
 from core.storage.uow import UnitOfWork
@@ -37,8 +39,8 @@ async def withdraw_command(message: Message, uow: UnitOfWork, user: User, desk: 
 
 
 @router.message(Command("status"))
-async def status_command(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
-    await show_status(uow, user, intake.config, command_argument(message.text))
+async def status_command(message: Message, command: CommandObject, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
+    await show_status(uow, user, intake.config, command_argument(command, message))
 
 
 @router.message(F.text.startswith("/"))
@@ -48,14 +50,7 @@ async def other_command(message: Message, uow: UnitOfWork, user: User, intake: I
 
 @router.message(F.text)
 async def text_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext, desk: StaffDesk) -> None:
-    dialog = Intake(uow, user, intake)
-    if not await dialog.has_open_draft():
-        # Outside the intake dialog: an answer we asked for, or words for an open case.
-        if await CustomerDecisions(uow, desk, user).answer_awaited(message.text or ""):
-            return
-        if await routing.customer_message(uow, desk, user, message.message_id, message.text):
-            return
-    await dialog.text(message.message_id, message.text or "")
+    await Inbox(uow, user, intake, desk).text(message.message_id, message.text or "")
 
 
 @router.message(F.contact)
@@ -68,10 +63,7 @@ async def contact_input(message: Message, uow: UnitOfWork, user: User, intake: I
 async def evidence_input(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext, desk: StaffDesk) -> None:
     evidence = evidence_from(message)
     assert evidence is not None
-    dialog = Intake(uow, user, intake)
-    if not await dialog.has_open_draft() and await routing.customer_message(uow, desk, user, message.message_id, message.caption, media=True):
-        return
-    await dialog.media(evidence)
+    await Inbox(uow, user, intake, desk).media(evidence)
 
 
 @router.message()
@@ -81,22 +73,22 @@ async def unsupported_input(message: Message, uow: UnitOfWork, user: User, intak
 
 @router.edited_message(F.text | F.caption)
 async def edited_message(message: Message, uow: UnitOfWork, user: User, intake: IntakeContext, desk: StaffDesk) -> None:
-    # A part of the statement being written, else a message already passed on to a case.
-    if message.text is not None and await Intake(uow, user, intake).edited(message.message_id, message.text):
-        return
-    await routing.customer_edit(uow, desk, user, message.message_id, message.text or message.caption or "")
+    if message.text is not None:
+        await Inbox(uow, user, intake, desk).edited(message.message_id, message.text)
+    else:
+        await Inbox(uow, user, intake, desk).edited(message.message_id, message.caption or "", caption=True)
 
 
-@router.callback_query(F.data.startswith(CUSTOMER_CALLBACK_PREFIX + ":"))
+@router.callback_query(F.data.func(CustomerButton.matches))
 async def case_decision(callback: CallbackQuery, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
     await CustomerDecisions(uow, desk, user).press(callback.id, callback.data or "")
 
 
-@router.callback_query(F.data.startswith(routing.RELAY_CALLBACK_PREFIX + ":"))
+@router.callback_query(F.data.func(RelayChoice.matches))
 async def relay_case_choice(callback: CallbackQuery, uow: UnitOfWork, user: User, desk: StaffDesk) -> None:
     await routing.choose_case(uow, desk, user, callback.id, callback.data or "")
 
 
-@router.callback_query(F.data.startswith(CALLBACK_PREFIX + ":"))
+@router.callback_query(F.data.func(IntakeButton.matches))
 async def intake_button(callback: CallbackQuery, uow: UnitOfWork, user: User, intake: IntakeContext) -> None:
     await Intake(uow, user, intake).press(callback.id, callback.data or "")

@@ -99,6 +99,9 @@ class Draft:
     def add_statement_part(self, message_id: int, text: str) -> None:
         self.statement_parts.append({"message_id": message_id, "text": text})
 
+    def has_statement_part(self, message_id: int) -> bool:
+        return any(part["message_id"] == message_id for part in self.statement_parts)
+
     def edit_statement_part(self, message_id: int, text: str) -> bool:
         for part in self.statement_parts:
             if part["message_id"] == message_id:

@@ -36,6 +36,9 @@ ACTION_MIN_ROLE: dict[str, Role] = {
     "mine": Role.AGENT,
     "find": Role.AGENT,
     "record": Role.AGENT,
+    # An agent's report and export cover the cases they own; higher tiers see the desk.
+    "report": Role.AGENT,
+    "export": Role.AGENT,
     "reject": Role.SUPERVISOR,
     "terminate": Role.SUPERVISOR,
     "approve": Role.SUPERVISOR,

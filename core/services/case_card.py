@@ -4,13 +4,12 @@ from __future__ import annotations
 from core.domain.lifecycle import Severity, Stage
 from core.domain.phone import mask_phone
 from core.intents import Button, Lines, Phrase
-from core.services import callbacks
+from core.services.callbacks import StaffButton
 from core.services.intake_prompts import RESOLUTION_LABELS, category_label, localized, shortened
 from core.services.onboarding import LANGUAGE_NAMES
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, User
 
-STAFF_CALLBACK_PREFIX = "s"
 CARD_STATEMENT_CHARS = 1500
 
 SEVERITY_NAMES = {
@@ -35,14 +34,6 @@ UNKNOWN_STAGE = Phrase("stage.unknown")
 
 def stage_name(stage: str) -> Phrase:
     return STAGE_NAMES.get(stage, UNKNOWN_STAGE)
-
-
-def staff_callback(case_id: int, action: str, arg: str = "") -> str:
-    return callbacks.encode(STAFF_CALLBACK_PREFIX, case_id, action, arg)
-
-
-def parse_staff_callback(data: str) -> tuple[int, str, str] | None:
-    return callbacks.decode(STAFF_CALLBACK_PREFIX, data)
 
 
 def severity_name(severity: str) -> Phrase:
@@ -89,7 +80,7 @@ def card_text(case: Case, desk: StaffDesk, customer: User | None, owner: User | 
 
 def card_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
     def button(label: Phrase, action: str, arg: str = "") -> Button:
-        return Button(label, staff_callback(case.id, action, arg))
+        return Button(label, StaffButton(case.id, action, arg).encode())
 
     severity_row = tuple(
         button(Phrase("card.button.current", label=name) if case.severity == key else name, "severity", key)

@@ -2,23 +2,21 @@
 from __future__ import annotations
 
 from core.intents import Button, Phrase
-from core.services import callbacks
+from core.services.callbacks import CustomerButton
 from core.storage.models import Case
-
-CUSTOMER_CALLBACK_PREFIX = "c"
 
 
 def appeal_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
     if case.appealed:
         return ()
-    return ((Button(Phrase("customer.button.appeal"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "appeal")),),)
+    return ((Button(Phrase("customer.button.appeal"), CustomerButton(case.id, "appeal").encode()),),)
 
 
 def proposal_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button(Phrase("customer.button.accept"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "accept")),
-            Button(Phrase("customer.button.reject"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "reject")),
+            Button(Phrase("customer.button.accept"), CustomerButton(case.id, "accept").encode()),
+            Button(Phrase("customer.button.reject"), CustomerButton(case.id, "reject").encode()),
         ),
     )
 
@@ -26,7 +24,7 @@ def proposal_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
 def follow_up_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button(Phrase("customer.button.still_solved"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "fu_yes")),
-            Button(Phrase("customer.button.not_solved"), callbacks.encode(CUSTOMER_CALLBACK_PREFIX, case.id, "fu_no")),
+            Button(Phrase("customer.button.still_solved"), CustomerButton(case.id, "fu_yes").encode()),
+            Button(Phrase("customer.button.not_solved"), CustomerButton(case.id, "fu_no").encode()),
         ),
     )

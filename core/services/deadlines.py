@@ -21,6 +21,7 @@ from core.services.durations import duration_phrase
 from core.services.next_step import next_step
 from core.services.routing import notice_in_thread
 from core.services.staff_desk import StaffDesk
+from core.storage.deadline_repository import REPLANNED
 from core.storage.models import Case
 from core.storage.uow import UnitOfWork
 
@@ -34,7 +35,9 @@ async def schedule_stage(uow: UnitOfWork, desk: StaffDesk, case: Case, entered: 
     if case.stage in FINAL_STAGES:
         await uow.deadlines.cancel_pending(case.id, now)
         return
-    await uow.deadlines.cancel_pending(case.id, now, keep_kinds=(DeadlineKind.OVERALL,))
+    # A severity change plans the same stage anew: the rows it replaces were neither met
+    # nor missed (the reports count the new ones).
+    await uow.deadlines.cancel_pending(case.id, now, keep_kinds=(DeadlineKind.OVERALL,), status="cancelled" if entered else REPLANNED)
     if not await uow.deadlines.has_kind(case.id, DeadlineKind.OVERALL):
         # docs/process.md §3: the whole case should be concluded within the overall limit.
         uow.deadlines.add(case.id, DeadlineKind.OVERALL, WHOLE_CASE, desk.sla.overall_due(desk.calendar, case.created_at))

@@ -14,11 +14,12 @@ from core.domain.intake import Draft, Evidence, IntakeRules, InvalidTrigger, Ste
 from core.domain.phone import parse_phone
 from core.domain.typed_answers import matches_label, typed_action
 from core.intents import AnswerCallback, Lines, Phrase, SendMessage
+from core.services.callbacks import IntakeButton
 from core.services.case_filing import file_case
 from core.services.deadlines import schedule_stage
 from core.services.routing import route_new_case
 from core.services.staff_desk import StaffDesk
-from core.services.intake_prompts import NOT_SURE, Prompts, parse_callback
+from core.services.intake_prompts import NOT_SURE, Prompts
 from core.storage.models import IntakeDraft, User
 from core.storage.uow import UnitOfWork
 
@@ -125,6 +126,11 @@ class Intake:
     async def has_open_draft(self) -> bool:
         await self._load()
         return self._is_open()
+
+    async def has_statement_part(self, message_id: int) -> bool:
+        """The message is a part of the open draft's statement: an edit of it corrects the draft."""
+        await self._load()
+        return self._is_open() and self.draft is not None and self.draft.has_statement_part(message_id)
 
     # --- inputs -------------------------------------------------------------------------
     async def text(self, message_id: int, text: str) -> None:
@@ -351,12 +357,12 @@ class Intake:
 
     # --- buttons ------------------------------------------------------------------------
     async def press(self, callback_id: str, data: str) -> None:
-        parsed = parse_callback(data)
+        button = IntakeButton.decode(data)
         await self._load()
-        if parsed is None:
+        if button is None:
             await self._stale(callback_id)
             return
-        seq, action, arg = parsed
+        seq, action, arg = button.seq, button.action, button.arg
         if self.row is not None and self.row.last_press == data:
             self.uow.emit(AnswerCallback(self.user.id, self.user.locale, callback_id))  # a double press acts once
             return

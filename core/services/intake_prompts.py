@@ -1,7 +1,7 @@
 """What the customer sees at each intake step: one table of prompts and their buttons.
 
-Buttons carry the draft's step number ("i:<seq>:<action>[:<arg>]"), so a press on an
-older prompt is recognised as stale.
+Buttons carry the draft's step number (core.services.callbacks.IntakeButton), so a press
+on an older prompt is recognised as stale.
 """
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from core.domain.deployment import IntakeConfig, LocalizedText, ReferenceField
 from core.domain.intake import Draft, Step
 from core.domain.phone import mask_phone
 from core.intents import Button, Lines, Localized, Phrase, SendMessage
-from core.services import callbacks
+from core.services.callbacks import IntakeButton
 
-CALLBACK_PREFIX = "i"
 READ_BACK_STATEMENT_CHARS = 300
 
 RESOLUTION_LABELS = {
@@ -31,14 +30,6 @@ NOT_SURE = "unsure"
 
 def localized(text: LocalizedText) -> Localized:
     return Localized(asdict(text))
-
-
-def callback(seq: int, action: str, arg: str = "") -> str:
-    return callbacks.encode(CALLBACK_PREFIX, seq, action, arg)
-
-
-def parse_callback(data: str) -> tuple[int, str, str] | None:
-    return callbacks.decode(CALLBACK_PREFIX, data)
 
 
 def category_label(config: IntakeConfig, key: str | None) -> Phrase | Localized:
@@ -63,7 +54,7 @@ class Prompts:
         return SendMessage(self.chat_id, self.locale, text, tuple(r for r in rows if r), **extra)  # type: ignore[arg-type]
 
     def button(self, label: Phrase | Localized, action: str, arg: str = "") -> Button:
-        return Button(label, callback(self.seq, action, arg))
+        return Button(label, IntakeButton(self.seq, action, arg).encode())
 
     def for_step(self, draft: Draft) -> SendMessage:
         builders: dict[Step, Callable[[Draft], SendMessage]] = {

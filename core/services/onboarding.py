@@ -4,12 +4,12 @@ from __future__ import annotations
 from core.intents import AnswerCallback, Button, Phrase, SendMessage
 from core.locale import SUPPORTED_LOCALES
 from core.services.accounts import choose_locale
+from core.services.callbacks import IntakeButton, LanguageButton
 from core.storage.models import User
 from core.storage.uow import UnitOfWork
 
-LANGUAGE_CALLBACK_PREFIX = "lang:"
 # Handled by the intake dialog: starts a new complaint whatever step the customer is at.
-NEW_COMPLAINT_CALLBACK = "i:0:new"
+NEW_COMPLAINT_CALLBACK = IntakeButton(0, "new").encode()
 # Literal ids so the catalog extractor sees every one of them.
 LANGUAGE_NAMES = {
     "zh_Hans": Phrase("language.name.zh_Hans"),
@@ -20,13 +20,13 @@ LANGUAGE_NAMES = {
 
 def language_buttons() -> tuple[tuple[Button, ...], ...]:
     return tuple(
-        (Button(LANGUAGE_NAMES[locale], LANGUAGE_CALLBACK_PREFIX + locale),) for locale in SUPPORTED_LOCALES
+        (Button(LANGUAGE_NAMES[locale], LanguageButton(locale).encode()),) for locale in SUPPORTED_LOCALES
     )
 
 
 async def start(uow: UnitOfWork, user: User, returning: bool) -> None:
     """The greeting; a returning customer also gets a button for a new complaint."""
-    language = (Button(Phrase("start.button.language"), LANGUAGE_CALLBACK_PREFIX + "menu"),)
+    language = (Button(Phrase("start.button.language"), LanguageButton("menu").encode()),)
     if returning:
         uow.emit(
             SendMessage(

@@ -11,13 +11,12 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from core.intents import AnswerCallback, Button, Lines, Phrase, SendDocument, SendMessage
-from core.services import callbacks
+from core.services.callbacks import PrivacyButton
 from core.services.case_stage import case_changed
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, CaseEvent, CaseEvidence, CaseRating, IntakeDraft, OutboxMessage, PendingRelay, User
 from core.storage.uow import UnitOfWork
 
-PRIVACY_CALLBACK_PREFIX = "p"
 # What the customer said and what we said to them; staff bookkeeping and notes stay out.
 _SHARED_EVENTS = {
     "filed", "customer_message", "customer_message_edited", "asked", "staff_reply", "staff_reply_edited", "proposed",
@@ -86,12 +85,11 @@ class PersonalData:
     async def ask_to_forget(self) -> None:
         if await self._refuse_while_open():
             return
-        button = Button(Phrase("privacy.button.forget"), callbacks.encode(PRIVACY_CALLBACK_PREFIX, 0, "forget"))
+        button = Button(Phrase("privacy.button.forget"), PrivacyButton("forget").encode())
         self._say(Phrase("privacy.forget_question"), ((button,),))
 
     async def press(self, callback_id: str, data: str) -> None:
-        parsed = callbacks.decode(PRIVACY_CALLBACK_PREFIX, data)
-        if parsed is None or parsed[1] != "forget":
+        if PrivacyButton.decode(data) != PrivacyButton("forget"):
             self.uow.emit(AnswerCallback(self.user.id, self.user.locale, callback_id, Phrase("button.expired")))
             return
         self.uow.emit(AnswerCallback(self.user.id, self.user.locale, callback_id))

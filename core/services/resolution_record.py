@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from core.domain.lifecycle import Stage
 from core.domain.sla import DeadlineKind
 from core.intents import Button, CaseRoute, Phrase, Purpose, SendMessage, prompt_purpose
-from core.services.case_card import staff_callback
+from core.services.callbacks import StaffButton
 from core.services.case_stage import advance
 from core.services.routing import notice_in_thread
 from core.services.staff_desk import StaffDesk
@@ -90,7 +90,7 @@ async def ask_next(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
         return
     if question in ("party", "kind"):
         options = PARTIES if question == "party" else KINDS
-        buttons = tuple((Button(label, staff_callback(case.id, question, key)),) for key, label in options.items())
+        buttons = tuple((Button(label, StaffButton(case.id, question, key).encode()),) for key, label in options.items())
         text = Phrase("record.ask.party", number=case.number) if question == "party" else Phrase("record.ask.kind", number=case.number)
         uow.emit(SendMessage(desk.chat_id, desk.locale, text, buttons, route=CaseRoute(case.id, Purpose.RECORD)))
         return

@@ -5,13 +5,12 @@ from __future__ import annotations
 from core.domain.lifecycle import FINAL_STAGES
 from core.domain.scripts import for_reader
 from core.intents import Ack, AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Purpose, Receipt, SendMessage, SetTopicClosed
+from core.services.callbacks import RelayChoice
 from core.services.case_card import card_buttons, card_text, topic_name
 from core.services.next_step import next_step
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
-
-RELAY_CALLBACK_PREFIX = "r"
 
 
 async def route_new_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer: User) -> None:
@@ -68,24 +67,23 @@ async def customer_message(
         return True
     held = await uow.cases.hold_relay(customer.id, message_id, text, uow.clock.now())
     # The held row keeps only the text: whether it was media travels in the button.
-    kind = ":m" if media else ""
-    buttons = tuple((Button(Phrase("relay.case_button", number=c.number), f"{RELAY_CALLBACK_PREFIX}:{held.id}:{c.id}{kind}"),) for c in cases)
+    buttons = tuple((Button(Phrase("relay.case_button", number=c.number), RelayChoice(held.id, c.id, media).encode()),) for c in cases)
     uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.which_case"), buttons))
     return True
 
 
 async def choose_case(uow: UnitOfWork, desk: StaffDesk, customer: User, callback_id: str, data: str) -> None:
     """The customer said which case a held message is about."""
-    parts = data.split(":")
-    relay = await uow.cases.held_relay(int(parts[1])) if len(parts) in (3, 4) and parts[1].isdigit() else None
-    case = await uow.cases.get(int(parts[2])) if relay is not None and parts[2].isdigit() else None
+    choice = RelayChoice.decode(data)
+    relay = await uow.cases.held_relay(choice.held_id) if choice is not None else None
+    case = await uow.cases.get(choice.case_id) if choice is not None and relay is not None else None
     # Only the customer's own held message and own case: anything else is a stale button.
-    if relay is None or relay.user_id != customer.id or case is None or case.customer_id != customer.id:
+    if choice is None or relay is None or relay.user_id != customer.id or case is None or case.customer_id != customer.id:
         uow.emit(AnswerCallback(customer.id, customer.locale, callback_id, Phrase("button.expired")))
         return
     uow.emit(AnswerCallback(customer.id, customer.locale, callback_id))
     await uow.cases.release_relay(relay)
-    media = parts[3:] == ["m"] or relay.text is None
+    media = choice.media or relay.text is None
     await _relay_to_case(uow, desk, customer, case, relay.message_id, relay.text, media)
 
 

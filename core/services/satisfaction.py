@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from core.domain.lifecycle import Stage
 from core.intents import AnswerCallback, Button, Localized, Phrase, SendMessage
-from core.services import callbacks
+from core.services.callbacks import CustomerButton
 from core.services.routing import notice_in_thread
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
 
-PREFIX = "c"  # the customer's buttons (core.services.case_lifecycle)
 AWAITING_RATING_COMMENT = "rating_comment"
 RATABLE_STAGES = (Stage.RESOLVED, Stage.FOLLOW_UP, Stage.CLOSED)
 # A low rating may reopen the case while it is not yet closed.
@@ -36,22 +35,22 @@ def _same_in_every_locale(text: str) -> Localized:
 
 def star_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
     round_no = case.reopen_count
-    return (tuple(Button(_same_in_every_locale("⭐" * n), callbacks.encode(PREFIX, case.id, "rate", f"{round_no}.{n}")) for n in STARS),)
+    return (tuple(Button(_same_in_every_locale("⭐" * n), CustomerButton(case.id, "rate", f"{round_no}.{n}").encode()) for n in STARS),)
 
 
 def _aspect_rows(case: Case) -> tuple[tuple[Button, ...], ...]:
     round_no = case.reopen_count
     return tuple(
         (
-            Button(label, callbacks.encode(PREFIX, case.id, "asp", f"{round_no}.{key}")),
-            *(Button(_same_in_every_locale(str(n)), callbacks.encode(PREFIX, case.id, "asp", f"{round_no}.{key}.{n}")) for n in STARS),
+            Button(label, CustomerButton(case.id, "asp", f"{round_no}.{key}").encode()),
+            *(Button(_same_in_every_locale(str(n)), CustomerButton(case.id, "asp", f"{round_no}.{key}.{n}").encode()) for n in STARS),
         )
         for key, label in ASPECTS.items()
     )
 
 
 def _reopen_row(case: Case) -> tuple[Button, ...]:
-    return (Button(Phrase("customer.button.reopen"), callbacks.encode(PREFIX, case.id, "reopen")),)
+    return (Button(Phrase("customer.button.reopen"), CustomerButton(case.id, "reopen").encode()),)
 
 
 class Satisfaction:

@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 from core.domain.events import Claimed, Escalated, StaffWroteToCustomer
 from core.domain.lifecycle import FINAL_STAGES, Severity
-from core.domain.staff import Role, allowed
+from core.domain.staff import ACTION_MIN_ROLE, Role, allowed
 from core.intents import AnswerCallback, Button, CaseRoute, Phrase, Purpose, SendMessage, prompt_purpose
-from core.services.case_card import SEVERITY_NAMES, parse_staff_callback, staff_callback, stage_name
+from core.services.callbacks import StaffButton
+from core.services.case_card import SEVERITY_NAMES, stage_name
 from core.services.case_stage import advance, case_changed, may, severity_changed, transition
 from core.services.intake_prompts import localized
 from core.services.routing import notice_in_thread
@@ -57,6 +59,34 @@ def refusal(desk: StaffDesk, actor: Actor, action: str) -> Phrase | None:
     return reason
 
 
+ButtonHandler = Callable[["StaffActions", str, Case, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class StaffButtonAction:
+    handler: ButtonHandler  # (actions, callback_id, case, arg)
+    permission: str  # checked by refusal(): pressed in the handler group, by a member, of ACTION_MIN_ROLE[permission]
+
+
+# Every staff button, each declared with @_button beside its handler; any other action is stale.
+STAFF_BUTTONS: dict[str, StaffButtonAction] = {}
+
+
+def _button(action: str, *, permission: str) -> Callable[[ButtonHandler], ButtonHandler]:
+    """Declares the handler of the staff button `action` and the permission that guards it
+    (a key of ACTION_MIN_ROLE, core/domain/staff.py: several buttons may share one)."""
+    if permission not in ACTION_MIN_ROLE:
+        raise ValueError(f"staff button {action!r}: no permission {permission!r} in ACTION_MIN_ROLE")
+
+    def register(handler: ButtonHandler) -> ButtonHandler:
+        if action in STAFF_BUTTONS:
+            raise ValueError(f"staff button {action!r} declared twice")
+        STAFF_BUTTONS[action] = StaffButtonAction(handler, permission)
+        return handler
+
+    return register
+
+
 class StaffActions:
     def __init__(self, uow: UnitOfWork, desk: StaffDesk, actor: Actor) -> None:
         self.uow = uow
@@ -73,22 +103,22 @@ class StaffActions:
 
     # --- buttons ------------------------------------------------------------------------
     async def press(self, callback_id: str, data: str) -> None:
-        parsed = parse_staff_callback(data)
-        case = await self.uow.cases.get(parsed[0]) if parsed else None
-        if parsed is None or case is None:
+        button = StaffButton.decode(data)
+        case = await self.uow.cases.get(button.case_id) if button else None
+        if button is None or case is None:
             self._answer(callback_id, Phrase("button.expired"))
             return
-        _, action, arg = parsed
-        permission = _PERMISSION_OF.get(action, action)
-        reason = refusal(self.desk, self.actor, permission) if permission in _PERMISSIONS else Phrase("button.expired")
-        if reason is not None:
+        declared = STAFF_BUTTONS.get(button.action)
+        reason = Phrase("button.expired") if declared is None else refusal(self.desk, self.actor, declared.permission)
+        if reason is not None or declared is None:
             self._answer(callback_id, reason, alert=True)
             return
         if case.stage in FINAL_STAGES:
             self._answer(callback_id, Phrase("staff.case_closed", number=case.number), alert=True)
             return
-        await getattr(self, "_" + action)(callback_id, case, arg)
+        await declared.handler(self, callback_id, case, button.arg)
 
+    @_button("claim", permission="claim")
     async def _claim(self, callback_id: str, case: Case, arg: str) -> None:
         if not await self.uow.cases.claim(case.id, self.actor.user.id, self.uow.clock.now()):
             await self.uow.session.refresh(case)
@@ -103,6 +133,7 @@ class StaffActions:
         await self.uow.publish(Claimed(case, self.actor.user.first_name))
         await case_changed(self.uow, case)
 
+    @_button("severity", permission="severity")
     async def _severity(self, callback_id: str, case: Case, arg: str) -> None:
         if arg not in SEVERITY_NAMES or arg == case.severity:
             self._answer(callback_id)
@@ -115,14 +146,16 @@ class StaffActions:
         await severity_changed(self.uow, case)  # urgent cases run on a shorter clock
         self._answer(callback_id, Phrase("staff.severity_set", severity=SEVERITY_NAMES[arg]))
 
+    @_button("category", permission="category")
     async def _category(self, callback_id: str, case: Case, arg: str) -> None:
         buttons = tuple(
-            (Button(localized(c.label), staff_callback(case.id, "setcat", c.key)),) for c in self.desk.intake.categories
+            (Button(localized(c.label), StaffButton(case.id, "setcat", c.key).encode()),) for c in self.desk.intake.categories
         )
         self._answer(callback_id)
         assert self.desk.chat_id is not None
         self.uow.emit(SendMessage(self.desk.chat_id, self.desk.locale, Phrase("staff.choose_category", number=case.number), buttons, route=CaseRoute(case.id, Purpose.PICKER)))
 
+    @_button("setcat", permission="category")
     async def _setcat(self, callback_id: str, case: Case, arg: str) -> None:
         category = self.desk.intake.category(arg)
         if category is not None and arg == case.category:
@@ -136,6 +169,7 @@ class StaffActions:
         self._answer(callback_id, Phrase("staff.category_set", category=localized(category.label)))
         await case_changed(self.uow, case, renamed=True)
 
+    @_button("escalate", permission="escalate")
     async def _escalate(self, callback_id: str, case: Case, arg: str) -> None:
         if not transition(case, "escalate"):
             self._answer(callback_id, Phrase("staff.top_tier"), alert=True)
@@ -144,14 +178,17 @@ class StaffActions:
         self._answer(callback_id)
         await self.uow.publish(Escalated(case, self.actor.user.first_name))
 
+    @_button("reveal", permission="reveal")
     async def _reveal(self, callback_id: str, case: Case, arg: str) -> None:
         self._record(case, "contact_revealed")
         text = Phrase("staff.contact", phone=case.contact_phone) if case.contact_phone else Phrase("staff.no_contact")
         self._answer(callback_id, text, alert=True)  # only the supervisor sees it
 
+    @_button("party", permission="record")
     async def _party(self, callback_id: str, case: Case, arg: str) -> None:
         await self._record_choice(callback_id, case, "party", arg)
 
+    @_button("kind", permission="record")
     async def _kind(self, callback_id: str, case: Case, arg: str) -> None:
         await self._record_choice(callback_id, case, "kind", arg)
 
@@ -184,12 +221,15 @@ class StaffActions:
             SendMessage(self.desk.chat_id, self.desk.locale, texts[action], route=CaseRoute(case.id, prompt_purpose(action)), force_reply=True)
         )
 
+    @_button("ask", permission="ask")
     async def _ask(self, callback_id: str, case: Case, arg: str) -> None:
         await self._prompt(callback_id, case, "ask")
 
+    @_button("propose", permission="propose")
     async def _propose(self, callback_id: str, case: Case, arg: str) -> None:
         await self._prompt(callback_id, case, "propose")
 
+    @_button("reject", permission="reject")
     async def _reject(self, callback_id: str, case: Case, arg: str) -> None:
         await self._prompt(callback_id, case, "reject")
 
@@ -245,8 +285,8 @@ class StaffActions:
         self._record(case, "proposal_held", text=text)
         assert self.desk.chat_id is not None
         buttons = ((
-            Button(Phrase("staff.button.approve"), staff_callback(case.id, "approve", _fingerprint(text))),
-            Button(Phrase("staff.button.send_back"), staff_callback(case.id, "sendback")),
+            Button(Phrase("staff.button.approve"), StaffButton(case.id, "approve", _fingerprint(text)).encode()),
+            Button(Phrase("staff.button.send_back"), StaffButton(case.id, "sendback").encode()),
         ),)
         self.uow.emit(
             SendMessage(
@@ -258,6 +298,7 @@ class StaffActions:
             )
         )
 
+    @_button("approve", permission="approve")
     async def _approve(self, callback_id: str, case: Case, arg: str) -> None:
         text = case.pending_proposal
         # The button approves the text it was posted with, not a later revision.
@@ -274,6 +315,7 @@ class StaffActions:
         self._answer(callback_id, Phrase("staff.approved", number=case.number))
         await self._send_to_customer("propose", case, text, True)
 
+    @_button("sendback", permission="approve")
     async def _sendback(self, callback_id: str, case: Case, arg: str) -> None:
         if not case.pending_proposal:
             self._answer(callback_id, Phrase("button.expired"))
@@ -300,8 +342,3 @@ class StaffActions:
 
 def _fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
-
-
-# Button actions and the permission each is checked against.
-_PERMISSIONS = {"claim", "severity", "category", "escalate", "reveal", "ask", "propose", "reject", "record", "approve"}
-_PERMISSION_OF = {"setcat": "category", "party": "record", "kind": "record", "sendback": "approve"}

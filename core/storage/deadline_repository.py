@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.domain.sla import DeadlineKind
 from core.storage.models import Deadline
 
+# A pending row cancelled because it was planned anew (a severity change puts the stage on
+# another clock): unlike "cancelled", it says nothing about whether the stage was in time.
+REPLANNED = "replanned"
+
 
 class DeadlineRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -19,13 +23,15 @@ class DeadlineRepository:
     def add(self, case_id: int, kind: DeadlineKind, stage: str, due_at: datetime, breach_no: int = 0) -> None:
         self._session.add(Deadline(case_id=case_id, kind=kind, stage=stage, due_at=due_at, breach_no=breach_no, status="pending"))
 
-    async def cancel_pending(self, case_id: int, at: datetime, keep_kinds: tuple[DeadlineKind, ...] = ()) -> None:
+    async def cancel_pending(
+        self, case_id: int, at: datetime, keep_kinds: tuple[DeadlineKind, ...] = (), status: str = "cancelled"
+    ) -> None:
         """Cancels the case's pending rows, except those of `keep_kinds` (the overall
-        limit outlives every stage)."""
+        limit outlives every stage); `status`: REPLANNED when new rows replace them."""
         await self._session.execute(
             update(Deadline)
             .where(Deadline.case_id == case_id, Deadline.status == "pending", Deadline.kind.not_in(keep_kinds))
-            .values(status="cancelled", done_at=at)
+            .values(status=status, done_at=at)
         )
 
     async def has_kind(self, case_id: int, kind: DeadlineKind) -> bool:

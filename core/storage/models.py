@@ -121,6 +121,8 @@ class CaseCounter(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    # Reports count a period's cases by filing time.
+    __table_args__ = (Index("ix_cases_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -193,6 +195,8 @@ class CaseEvent(Base):
     """Append-only history: who did what, when, with what result."""
 
     __tablename__ = "case_events"
+    # Reports count events of some kinds within a period.
+    __table_args__ = (Index("ix_case_events_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -206,7 +210,7 @@ class Deadline(Base):
     """A moment at which something must happen to a case: a worker claims due rows."""
 
     __tablename__ = "deadlines"
-    __table_args__ = (Index("ix_deadlines_status_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_deadlines_status_due", "status", "due_at"), Index("ix_deadlines_kind_due", "kind", "due_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -214,7 +218,7 @@ class Deadline(Base):
     stage: Mapped[str] = mapped_column(String(32))  # the stage it belongs to
     breach_no: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | cancelled | replanned
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -225,7 +229,7 @@ class ResolutionRecord(Base):
     (a reopened case is resolved, and recorded, again)."""
 
     __tablename__ = "resolution_records"
-    __table_args__ = (UniqueConstraint("case_id", "round"),)
+    __table_args__ = (UniqueConstraint("case_id", "round"), Index("ix_resolution_records_completed_at", "completed_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -247,7 +251,7 @@ class CaseRating(Base):
     aspect (quality, speed, attitude, price) and a comment."""
 
     __tablename__ = "case_ratings"
-    __table_args__ = (UniqueConstraint("case_id", "round"),)
+    __table_args__ = (UniqueConstraint("case_id", "round"), Index("ix_case_ratings_rated_at", "rated_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -187,7 +187,7 @@ def check_invariants(world: World) -> None:
         if number not in confirmed:
             assert any(number in (m.get("text") or "") for m in world.server.bot_messages(customer_id)), number
             confirmed.add(number)
-    assert all(s in ("pending", "done", "cancelled") for (s,) in world.db("SELECT status FROM deadlines"))
+    assert all(s in ("pending", "done", "cancelled", "replanned") for (s,) in world.db("SELECT status FROM deadlines"))
     stored: set[str] = set()
     for (raw,) in world.db("SELECT data FROM intake_drafts") + world.db("SELECT detail FROM case_events"):
         stored |= strings_in(json.loads(raw))

@@ -21,6 +21,7 @@ from aiogram.types import (
 )
 
 from .conftest import TOKEN
+from .images import png
 
 
 def keyboard(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
@@ -63,14 +64,15 @@ async def test_upload_and_download(server, aiogram_bot: Bot) -> None:
     sent = await aiogram_bot.send_document(user.chat_id, BufferedInputFile(b"report body", filename="report.txt"),
                                            caption="Your report")
     assert sent.document.file_name == "report.txt" and sent.caption == "Your report"
-    photo = await aiogram_bot.send_photo(user.chat_id, BufferedInputFile(b"\xff\xd8jpeg", filename="p.jpg"))
+    photo = await aiogram_bot.send_photo(user.chat_id, BufferedInputFile(png(1080, 1350), filename="p.png"))
     downloaded = await aiogram_bot.download(photo.photo[-1].file_id)
-    assert downloaded.read() == b"\xff\xd8jpeg"
+    assert downloaded.read() == png(1080, 1350)
+    assert (photo.photo[-1].width, photo.photo[-1].height) == (1080, 1350) and (photo.photo[0].width, photo.photo[0].height) == (72, 90)
     incoming = user.send_voice(data=b"OggS voice")["message"]["voice"]["file_id"]
     assert (await aiogram_bot.download(incoming)).read() == b"OggS voice"
     album = await aiogram_bot.send_media_group(user.chat_id, media=[
-        {"type": "photo", "media": BufferedInputFile(b"1", filename="1.jpg")},
-        {"type": "photo", "media": BufferedInputFile(b"2", filename="2.jpg"), "caption": "two"},
+        {"type": "photo", "media": BufferedInputFile(png(1, 1), filename="1.png")},
+        {"type": "photo", "media": BufferedInputFile(png(2, 2), filename="2.png"), "caption": "two"},
     ])
     assert len(album) == 2 and album[1].caption == "two"
 

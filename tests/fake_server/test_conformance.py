@@ -23,6 +23,7 @@ from aiogram.types import (
 )
 
 from .conftest import TOKEN
+from .images import png
 from .validation import aiogram_result, assert_no_api_kwargs, parse_update
 
 
@@ -340,7 +341,8 @@ async def test_send_media_by_file_id_and_upload(server, http, api, aiogram_bot, 
     form = aiohttp.FormData()
     form.add_field("chat_id", str(user.chat_id))
     form.add_field(kind, f"attach://{kind}_file")
-    form.add_field(f"{kind}_file", b"uploaded bytes", filename="upload.bin")
+    upload = png(5, 4) if kind == "photo" else b"uploaded bytes"
+    form.add_field(f"{kind}_file", upload, filename="upload.bin")
     if kind != "sticker":
         form.add_field("caption", "<b>up</b>")
         form.add_field("parse_mode", "HTML")
@@ -349,7 +351,7 @@ async def test_send_media_by_file_id_and_upload(server, http, api, aiogram_bot, 
     result = aiogram_result(aiogram_method, body, aiogram_bot)
     ptb_message(body["result"], ptb_bot)
     uploaded = result.photo[-1] if kind == "photo" else getattr(result, kind)
-    assert uploaded.file_id != file_id and uploaded.file_size == len(b"uploaded bytes")
+    assert uploaded.file_id != file_id and uploaded.file_size == len(upload)
     if kind != "sticker":
         assert result.caption == "up" and result.caption_entities[0].type == "bold"
 

@@ -1,9 +1,11 @@
 """Error responses carry Telegram's real status codes and descriptions."""
 from __future__ import annotations
 
+import aiohttp
 import pytest
 
 from .conftest import TOKEN
+from .images import jpeg_header, png
 
 
 def bad(description: str) -> tuple[int, dict]:
@@ -176,6 +178,37 @@ async def test_file_errors(server, api) -> None:
     assert await api("sendPhoto", chat_id=user.chat_id, photo=document_id) == bad(
         "can't use file of type Document as Photo")
     assert await api("getFile", file_id="nonsense") == bad("invalid file_id")
+
+
+@pytest.mark.parametrize(("data", "answer"), [
+    (b"not an image", bad("IMAGE_PROCESS_FAILED")),
+    (png(6001, 4000), bad("PHOTO_INVALID_DIMENSIONS")),  # width and height over 10000 together
+    (png(2100, 100), bad("PHOTO_INVALID_DIMENSIONS")),  # a ratio over 20
+    (jpeg_header(1280, 960) + b"\x00" * (10 * 1024 * 1024), bad("PHOTO_SAVE_FILE_INVALID")),  # over 10 MB
+    (png(2000, 100), None),  # a ratio of exactly 20 is allowed
+    (jpeg_header(640, 480), None),
+])
+async def test_uploaded_photos_are_checked_like_telegram_checks_them(server, http, data, answer) -> None:
+    user = server.create_user()
+    form = aiohttp.FormData()
+    form.add_field("chat_id", str(user.chat_id))
+    form.add_field("photo", data, filename="chart.png")
+    async with http.post(f"{server.base_url}/bot{TOKEN}/sendPhoto", data=form) as response:
+        body = await response.json()
+        status = response.status
+    if answer is not None:
+        assert (status, body) == answer
+    else:
+        assert status == 200 and body["result"]["photo"][-1]["file_size"] == len(data)
+
+
+async def test_an_upload_over_50_mb_is_too_large(server, http) -> None:
+    user = server.create_user()
+    form = aiohttp.FormData()
+    form.add_field("chat_id", str(user.chat_id))
+    form.add_field("document", b"x" * (50 * 1024 * 1024 + 1), filename="big.bin")
+    async with http.post(f"{server.base_url}/bot{TOKEN}/sendDocument", data=form) as response:
+        assert response.status == 413 and (await response.json())["description"] == "Request Entity Too Large"
 
 
 async def test_blocked_user_gets_403_until_unblocked(server, api) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.services.case_card import staff_callback
+from core.services.callbacks import StaffButton
 from core.services.case_lifecycle import CustomerDecisions
 from core.services.staff_actions import Actor, StaffActions
 from core.services.staff_queries import StaffQueries
@@ -71,7 +71,7 @@ async def test_claim_proposal_rejection_and_acceptance_each_tell_both_sides(uow_
     agent = await staff(uow_factory, desk, AGENT, "Wang")
     seen: list = []
 
-    await as_staff(uow_factory, desk, agent, lambda actions, uow: actions.press("cb", staff_callback(case_id, "claim")))
+    await as_staff(uow_factory, desk, agent, lambda actions, uow: actions.press("cb", StaffButton(case_id, "claim").encode()))
     assert await new_codes(uow_factory, seen) == [(CUSTOMER, "customer.accepted"), (GROUP_ID, "staff.notice.claimed")]
     assert await stage_of(uow_factory, case_id) == ("accepted", 1)
 
@@ -114,7 +114,7 @@ async def test_assigning_tells_the_customer_as_claiming_does(uow_factory, clock,
 async def test_escalating_by_hand_tells_the_thread_only(uow_factory, clock, desk) -> None:
     case_id = await file_case(uow_factory, desk)
     agent = await staff(uow_factory, desk, AGENT, "Wang")
-    await as_staff(uow_factory, desk, agent, lambda actions, uow: actions.press("cb", staff_callback(case_id, "escalate")))
+    await as_staff(uow_factory, desk, agent, lambda actions, uow: actions.press("cb", StaffButton(case_id, "escalate").encode()))
     assert await sent(uow_factory) == [(GROUP_ID, "staff.notice.escalated")]
     assert (await messages_to(uow_factory, GROUP_ID))[0].text.params == {"name": "Wang", "tier": 2}
     assert await stage_of(uow_factory, case_id) == ("received", 2)
@@ -136,7 +136,7 @@ async def test_a_major_proposal_reaches_the_customer_only_once_a_supervisor_appr
     case_id = await file_case(uow_factory, desk, severity="major", tier=2)
     agent = await staff(uow_factory, desk, AGENT, "Wang")
     supervisor = await staff(uow_factory, desk, SUPERVISOR, "Zhao")
-    await as_staff(uow_factory, desk, agent, lambda actions, uow: actions.press("cb", staff_callback(case_id, "claim")))
+    await as_staff(uow_factory, desk, agent, lambda actions, uow: actions.press("cb", StaffButton(case_id, "claim").encode()))
     seen: list = []
     await new_codes(uow_factory, seen)
     await propose(uow_factory, desk, agent, case_id, "换一台新的")

@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 import pytest
 
 from core.intents import (
-    AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Localized, Phrase, Receipt, SendDocument, SendMessage,
-    SetChatCommands, SetReaction, SetTopicClosed, decode_intent, encode_intent,
+    AnswerCallback, Button, CaseRoute, Chart, ChartSeries, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Localized, Phrase, Receipt,
+    SendCharts, SendDocument, SendMessage, SendReportFile, SetChatCommands, SetReaction, SetTopicClosed, decode_intent, encode_intent,
 )
 
 
@@ -32,6 +32,12 @@ from core.intents import (
         SetTopicClosed(-100, "zh_Hans", 3, closed=False),
         SendMessage(-100, "en", Phrase("q"), thread_id=55),
         AnswerCallback(-100, "en", "cb", Phrase("x"), show_alert=True),
+        SendCharts(-100, "zh_Hant", (
+            (Chart(Phrase("t"), ("10-01", Localized({"en": "Other"}), Phrase("s")), (ChartSeries(Phrase("a"), (1, None, 2.5)),), Phrase("ax")),),
+            (Chart(Phrase("u"), (), (), style="hbars", percent=True, max_value=100, empty=Phrase("e")),),
+        ), Phrase("cap", start="2026-10-01"), thread_id=7),
+        SendReportFile(-100, "en", "xlsx", "kesu-cases.xlsx", datetime(2026, 9, 30, 16, tzinfo=timezone.utc),
+                       datetime(2026, 10, 31, 16, tzinfo=timezone.utc), "calendar_month", 11, False, Phrase("cap"), thread_id=None),
     ],
 )
 def test_intents_survive_the_outbox_json_round_trip(intent) -> None:

@@ -412,7 +412,7 @@ async def test_a_spare_call_goes_at_once_when_nobody_else_sends():
 
 
 async def test_a_spare_call_honours_a_flood_wait():
-    clock, limiter = make()
+    clock, limiter = make(RateLimits(per_group_per_minute=17, per_group_burst=3))
     rec = SpareRecorder(clock, limiter)
     limiter.delay_chat(-1, 10)
     await clock.run(rec.send_spare(-1))

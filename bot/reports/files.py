@@ -1,0 +1,124 @@
+"""/export's files, made when the outbox row is sent: core's sheets (core/services/
+report_export.py) with every word rendered in the reader's locale, written as an XLSX
+workbook (openpyxl) or, the cases sheet only, as a CSV in UTF-8 with a byte-order mark
+(which spreadsheet programs need to read Chinese text from a CSV)."""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from datetime import datetime
+from typing import Any, Sequence
+
+from bot.i18n import Renderer
+from bot.reports.charts import RENDER_THREAD
+from core.intents import Localized, Phrase, SendReportFile
+from core.services.report_export import Sheet, workbook
+from core.services.staff_desk import StaffDesk
+from core.storage.uow import UnitOfWorkFactory
+
+SHEET_NAME_CHARS = 31
+_NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+Rendered = list[tuple[str, list[str], list[list[Any]]]]
+
+
+def render_sheets(sheets: Sequence[Sheet], renderer: Renderer, locale: str) -> Rendered:
+    """Sheets with plain values: names, headers and labels in the reader's words."""
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, (Phrase, Localized)):
+            return renderer.render_label(value, locale)
+        return value
+
+    return [
+        (renderer.render_label(sheet.name, locale), [renderer.render_label(c, locale) for c in sheet.columns], [[cell(v) for v in row] for row in sheet.rows])
+        for sheet in sheets
+    ]
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    title = _NOT_IN_SHEET_NAMES.sub(" ", name)[:SHEET_NAME_CHARS].strip() or "Sheet"
+    candidate, n = title, 2
+    while candidate.lower() in taken:
+        suffix = f" {n}"
+        candidate, n = title[: SHEET_NAME_CHARS - len(suffix)] + suffix, n + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def xlsx_bytes(sheets: Rendered) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)
+    taken: set[str] = set()
+    for name, columns, rows in sheets:
+        sheet = book.create_sheet(_sheet_title(name, taken))
+        sheet.append(columns)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # people's words stay words: "=..." is no formula here
+        sheet.freeze_panes = "A2"
+        for index, column in enumerate(columns, start=1):
+            values = [column, *(row[index - 1] for row in rows[:200])]
+            width = max(len(str(v)) if not isinstance(v, datetime) else 16 for v in values if v is not None)
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 48)
+            if any(isinstance(row[index - 1], datetime) for row in rows):
+                for cell in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell[0].number_format = DATETIME_FORMAT
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PHONE = re.compile(r"\+[0-9 •]+")
+
+
+def csv_text(value: Any) -> Any:
+    """A CSV cell: times as the desk reads them, and text that a spreadsheet program would
+    take for a formula made plain with a leading apostrophe (phone numbers excepted)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PHONE.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_bytes(sheet: tuple[str, list[str], list[list[Any]]]) -> bytes:
+    _name, columns, rows = sheet
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_text(v) for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+class ReportFiles:
+    """Makes an export's file when its row is sent: the figures are read then, for the
+    period the row names, and the file is written off the event loop."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, desk: StaffDesk, renderer: Renderer) -> None:
+        self._uow_factory = uow_factory
+        self._desk = desk
+        self._renderer = renderer
+
+    async def make(self, request: SendReportFile) -> bytes:
+        async with self._uow_factory() as uow:
+            sheets = await workbook(uow, self._desk, request)
+        rendered = render_sheets(sheets, self._renderer, request.locale)
+        if request.file_format == "csv":
+            return await asyncio.get_running_loop().run_in_executor(RENDER_THREAD, csv_bytes, rendered[0])
+        return await asyncio.get_running_loop().run_in_executor(RENDER_THREAD, xlsx_bytes, rendered)

@@ -1,0 +1,159 @@
+"""The desk's figures for one period, from core/storage/report_queries.py's aggregates
+(which say which rows each figure counts), with durations in business time.
+
+Durations: first response and resolution are business hours on the desk's calendar
+(working hours of working days, holidays and adjusted working days included), as the
+stages' own deadlines are. Urgent cases run on clock time (their deadlines are minutes),
+so their first response is in clock minutes. Average, median and 90th percentile are
+computed over the per-case durations, which are the only rows fetched (two timestamps a
+case); the percentile interpolates between the two nearest cases (as numpy's default).
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Sequence
+
+from core.domain.lifecycle import Severity
+from core.services.report_periods import Bucket, Period
+from core.services.staff_desk import StaffDesk
+from core.storage.report_queries import (
+    APPEAL_ACTION,
+    FINAL_ACTIONS,
+    REOPEN_ACTIONS,
+    OwnerLoad,
+    Records,
+    ReportQueries,
+    Satisfaction,
+    Scope,
+)
+from core.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Times:
+    """Durations of several cases: how many, average, median, 90th percentile."""
+
+    count: int = 0
+    average: float | None = None
+    median: float | None = None
+    p90: float | None = None
+
+
+def summarize(values: Sequence[float]) -> Times:
+    if not values:
+        return Times()
+    ordered = sorted(values)
+    p90 = ordered[0] if len(ordered) == 1 else statistics.quantiles(ordered, n=10, method="inclusive")[8]
+    return Times(len(ordered), statistics.fmean(ordered), statistics.median(ordered), p90)
+
+
+@dataclass(frozen=True)
+class Figures:
+    period: Period
+    scope: Scope
+    filed: int
+    by_category: dict[str, int]
+    by_severity: dict[str, int]
+    by_stage: dict[str, int]
+    by_tier: dict[int, int]
+    by_outcome: dict[str, int]
+    by_channel: dict[str, int]
+    buckets: list[Bucket]
+    timeline: dict[str, list[int]]
+    first_response: Times  # business hours
+    unanswered: int  # the period's cases without a first response yet
+    urgent_response: Times  # clock minutes
+    resolution: Times  # business hours
+    accepted: int  # solutions accepted in the period
+    concluded: int  # final stages reached in the period
+    reopenings: int  # reopenings in the period
+    appeals: int  # appeals in the period
+    reopened_cases: int  # of the period's cases, reopened at least once
+    appealed_cases: int
+    deadlines: dict[str, tuple[int, int]]  # stage -> (met, missed)
+    satisfaction: Satisfaction
+    low_ratings: list[tuple[str, int, str]]
+    workload: list[OwnerLoad]
+    records: Records
+    improvements: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def still_open(self) -> int:
+        return self.by_outcome.get("open", 0)
+
+    @property
+    def deadlines_met(self) -> tuple[int, int]:
+        """(met, due) over every stage."""
+        met = sum(m for m, _ in self.deadlines.values())
+        return met, met + sum(missed for _, missed in self.deadlines.values())
+
+    @property
+    def response_rate(self) -> float | None:
+        """Ratings given per solution accepted, as a share (None when nothing was accepted)."""
+        return self.satisfaction.ratings / self.accepted if self.accepted else None
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return self.reopened_cases / self.filed if self.filed else None
+
+
+async def compute(uow: UnitOfWork, desk: StaffDesk, period: Period, owner: int | None, now: datetime) -> Figures:
+    queries = ReportQueries(uow.session)
+    scope = Scope(period.start, period.end, owner, now)
+    calendar = desk.calendar
+    responses = await queries.first_responses(scope)
+    first, urgent, unanswered = [], [], 0
+    for filed_at, answered_at, severity in responses:
+        if answered_at is None:
+            unanswered += 1
+            continue
+        first.append(calendar.business_hours_between(filed_at, answered_at))
+        if severity == Severity.URGENT:
+            urgent.append((answered_at - filed_at).total_seconds() / 60)
+    resolutions = [calendar.business_hours_between(filed, accepted) for filed, accepted in await queries.resolutions(scope)]
+    buckets = period.buckets()
+    edges = [b.start for b in buckets] + [period.end]
+    reopened_cases, appealed_cases = await queries.quality(scope)
+    return Figures(
+        period=period,
+        scope=scope,
+        filed=await queries.filed(scope),
+        by_category=await queries.counts_by("category", scope),
+        by_severity=await queries.counts_by("severity", scope),
+        by_stage=await queries.counts_by("stage", scope),
+        by_tier=await queries.counts_by("tier", scope),
+        by_outcome=await queries.outcomes(scope),
+        by_channel=await queries.counts_by("channel", scope),
+        buckets=buckets,
+        timeline=await queries.timeline(scope, edges),
+        first_response=summarize(first),
+        unanswered=unanswered,
+        urgent_response=summarize(urgent),
+        resolution=summarize(resolutions),
+        accepted=await queries.acceptances(scope),
+        concluded=await queries.event_counts(scope, FINAL_ACTIONS),
+        reopenings=await queries.event_counts(scope, REOPEN_ACTIONS),
+        appeals=await queries.event_counts(scope, (APPEAL_ACTION,)),
+        reopened_cases=reopened_cases,
+        appealed_cases=appealed_cases,
+        deadlines=await queries.deadlines(scope),
+        satisfaction=await queries.satisfaction(scope),
+        low_ratings=await queries.low_rating_comments(scope),
+        workload=await queries.workload(scope),
+        records=await queries.records(scope),
+        improvements=await queries.improvements(scope),
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A period's figures beside those of the period before it."""
+
+    current: Figures
+    previous: Figures
+
+
+async def compare(uow: UnitOfWork, desk: StaffDesk, period: Period, owner: int | None, now: datetime) -> Comparison:
+    return Comparison(await compute(uow, desk, period, owner, now), await compute(uow, desk, period.previous(), owner, now))

@@ -1,0 +1,418 @@
+"""The reports' figures as SQL aggregates (COUNT, SUM, AVG, MIN and MAX with GROUP BY):
+rows are counted where they are, never loaded one by one. The same statements run on
+SQLite and PostgreSQL. Never commits.
+
+Which rows each figure reads (the definitions the reports document):
+
+- the period's cases: filed in it (cases.created_at); counts by category, severity,
+  stage, tier and outcome, workload per owner, reopen rate and appeals are of these;
+- first response: from filing to the first of a staff member's claim, assignment,
+  question, reply, proposal, rejection or termination (RESPONSE_ACTIONS), for the
+  period's cases;
+- resolution: from filing to the customer's acceptance of a solution, for the
+  acceptances recorded in the period (the last one when a case was resolved twice);
+- over time: filings, final stages reached (FINAL_ACTIONS) and reopenings
+  (REOPEN_ACTIONS) per bucket, from the case history;
+- deadlines: each stage's own deadline (the first breach row of a stage) falling due in
+  the period. Met: the stage was left before it (the row was cancelled before its due
+  time); missed: the row fell due and was acted on, the stage was left after it, or it is
+  past due and still pending. A row replaced because the severity changed counts no more
+  (the replacement does);
+- satisfaction: ratings given in the period; response rate: those ratings per
+  acceptance of a solution in the period;
+- resolution records: completed in the period.
+
+`owner` limits everything to the cases one staff member owns (an agent's own report).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+from sqlalchemy import String, and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement, Select
+
+from core.domain.lifecycle import FINAL_STAGES, Stage
+from core.domain.sla import DeadlineKind
+from core.storage.deadline_repository import REPLANNED
+from core.storage.models import Case, CaseEvent, CaseRating, Deadline, ResolutionRecord, User
+
+RESPONSE_ACTIONS = ("claimed", "assigned", "asked", "staff_reply", "proposed", "rejected", "terminated")
+RESOLVED_ACTION = "solution_accepted"
+# The lifecycle's reopenings (the case goes back to investigating one tier up).
+REOPEN_ACTIONS = ("solution_rejected", "reopened_unsatisfied", "follow_up_not_solved")
+APPEAL_ACTION = "appealed"
+# Events that put a case in a final stage.
+FINAL_ACTIONS = ("follow_up_ok", "closed_unanswered", "withdrawn", "rejected", "terminated")
+# When a case first entered each stage, by the events that mark it (the export's columns).
+STAGE_ENTRY_ACTIONS: dict[str, tuple[str, ...]] = {
+    Stage.ACCEPTED: ("claimed", "assigned"),
+    Stage.INVESTIGATING: ("asked", "staff_reply", "proposed", "proposal_held", *REOPEN_ACTIONS, APPEAL_ACTION),
+    Stage.SOLUTION_PROPOSED: ("proposed",),
+    Stage.RESOLVED: (RESOLVED_ACTION,),
+    Stage.FOLLOW_UP: ("resolution_recorded",),
+}
+ASPECT_KEYS = ("quality", "speed", "attitude", "price")
+OUTCOMES = ("open", Stage.CLOSED.value, Stage.WITHDRAWN.value, Stage.REJECTED.value, Stage.TERMINATED.value)
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: datetime
+    end: datetime
+    owner: int | None = None  # only this staff member's cases
+    now: datetime | None = None  # deadlines due before it and still pending count as missed
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    ratings: int
+    average: float | None
+    stars: dict[int, int]
+    aspects: dict[str, tuple[float | None, int]]  # key -> (average, how many scored it)
+
+
+@dataclass(frozen=True)
+class Records:
+    completed: int
+    parties: dict[str, int]
+    kinds: dict[str, int]
+    cost_cents: int
+
+
+@dataclass(frozen=True)
+class OwnerLoad:
+    owner_id: int | None
+    name: str | None
+    cases: int
+    open: int
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One case for the export: its row's fields and what its history says."""
+
+    id: int
+    number: str
+    channel: str
+    category: str
+    severity: str
+    tier: int
+    stage: str
+    owner_id: int | None
+    owner_name: str | None
+    customer_id: int
+    customer_name: str | None
+    contact_phone: str | None
+    reopen_count: int
+    appealed: bool
+    filed_at: datetime
+    first_response_at: datetime | None
+    entered: dict[str, datetime | None]
+    concluded_at: datetime | None
+    resolved_at: datetime | None
+    deadlines_met: int
+    deadlines_missed: int
+    stars: int | None
+    aspects: dict[str, int]
+    comment: str | None
+    party: str | None
+    kind: str | None
+    root_cause: str | None
+    remedy: str | None
+    improvement: str | None
+    cost_cents: int | None
+
+
+def _in(column: Any, scope: Scope) -> ColumnElement[bool]:
+    return and_(column >= scope.start, column < scope.end)
+
+
+def _owned(scope: Scope) -> list[ColumnElement[bool]]:
+    return [Case.owner_id == scope.owner] if scope.owner is not None else []
+
+
+def _filed(scope: Scope) -> list[ColumnElement[bool]]:
+    return [_in(Case.created_at, scope), *_owned(scope)]
+
+
+def _staff_actor() -> ColumnElement[bool]:
+    return CaseEvent.actor.like("staff:%")
+
+
+class ReportQueries:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _rows(self, query: Select[Any]) -> Sequence[Any]:
+        return (await self._session.execute(query)).all()
+
+    async def _grouped(self, key: ColumnElement[Any], scope: Scope, *where: ColumnElement[bool]) -> dict[Any, int]:
+        # Grouped through a subquery: PostgreSQL would not match a CASE with bound
+        # parameters in GROUP BY to the same CASE in the select list.
+        keyed = select(key.label("key")).where(*_filed(scope), *where).subquery()
+        query = select(keyed.c.key, func.count()).group_by(keyed.c.key)
+        return {key: count for key, count in await self._rows(query)}
+
+    # -- the period's cases ------------------------------------------------------------
+    async def filed(self, scope: Scope) -> int:
+        return (await self._session.execute(select(func.count(Case.id)).where(*_filed(scope)))).scalar_one()
+
+    async def counts_by(self, column: str, scope: Scope) -> dict[Any, int]:
+        """The period's cases per value of a column: category, severity, stage, tier or channel."""
+        return await self._grouped(getattr(Case, column), scope)
+
+    async def outcomes(self, scope: Scope) -> dict[str, int]:
+        finals = [(Case.stage == stage.value, literal(stage.value, String)) for stage in FINAL_STAGES]
+        return await self._grouped(case(*finals, else_=literal("open", String)), scope)
+
+    async def quality(self, scope: Scope) -> tuple[int, int]:
+        """(cases reopened at least once, cases appealed) among the period's cases."""
+        query = select(
+            func.coalesce(func.sum(case((Case.reopen_count > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Case.appealed.is_(True), 1), else_=0)), 0),
+        ).where(*_filed(scope))
+        reopened, appealed = (await self._session.execute(query)).one()
+        return int(reopened), int(appealed)
+
+    async def workload(self, scope: Scope) -> list[OwnerLoad]:
+        still_open = func.sum(case((Case.stage.not_in([s.value for s in FINAL_STAGES]), 1), else_=0))
+        query = (
+            select(Case.owner_id, User.first_name, func.count(Case.id), still_open)
+            .outerjoin(User, User.id == Case.owner_id)
+            .where(*_filed(scope))
+            .group_by(Case.owner_id, User.first_name)
+            .order_by(func.count(Case.id).desc(), Case.owner_id.nulls_last())
+        )
+        return [OwnerLoad(owner, name, count, int(open_ or 0)) for owner, name, count, open_ in await self._rows(query)]
+
+    async def first_responses(self, scope: Scope) -> list[tuple[datetime, datetime | None, str]]:
+        """(filed at, first response at or None, severity) per case of the period."""
+        first = (
+            select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(*_filed(scope), CaseEvent.action.in_(RESPONSE_ACTIONS), _staff_actor())
+            .group_by(CaseEvent.case_id)
+            .subquery()
+        )
+        query = (
+            select(Case.created_at, first.c.at, Case.severity)
+            .outerjoin(first, first.c.case_id == Case.id)
+            .where(*_filed(scope))
+            .order_by(Case.id)
+        )
+        return [(filed, _aware(at), severity) for filed, at, severity in await self._rows(query)]
+
+    # -- what happened in the period -----------------------------------------------------
+    async def resolutions(self, scope: Scope) -> list[tuple[datetime, datetime]]:
+        """(filed at, accepted at) for each case whose solution was accepted in the period."""
+        query = (
+            select(Case.created_at, func.max(CaseEvent.at))
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(CaseEvent.action == RESOLVED_ACTION, _in(CaseEvent.at, scope), *_owned(scope))
+            .group_by(Case.id, Case.created_at)
+            .order_by(Case.id)
+        )
+        return [(filed, _aware(at)) for filed, at in await self._rows(query)]  # type: ignore[misc]
+
+    async def acceptances(self, scope: Scope) -> int:
+        query = (
+            select(func.count(CaseEvent.id))
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(CaseEvent.action == RESOLVED_ACTION, _in(CaseEvent.at, scope), *_owned(scope))
+        )
+        return (await self._session.execute(query)).scalar_one()
+
+    async def event_counts(self, scope: Scope, actions: Sequence[str]) -> int:
+        query = (
+            select(func.count(CaseEvent.id))
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(CaseEvent.action.in_(actions), _in(CaseEvent.at, scope), *_owned(scope))
+        )
+        return (await self._session.execute(query)).scalar_one()
+
+    async def timeline(self, scope: Scope, edges: Sequence[datetime]) -> dict[str, list[int]]:
+        """Per bucket (edges[i] to edges[i+1]): cases filed, final stages reached, reopenings."""
+        buckets = len(edges) - 1
+
+        def bucket(column: Any) -> ColumnElement[Any]:
+            return case(*[(column < edges[i + 1], literal(i)) for i in range(buckets)], else_=literal(-1))
+
+        filed = select(bucket(Case.created_at).label("key")).where(*_filed(scope)).subquery()
+        result: dict[str, list[int]] = {}
+        counts = {key: n for key, n in await self._rows(select(filed.c.key, func.count()).group_by(filed.c.key))}
+        result["filed"] = [counts.get(i, 0) for i in range(buckets)]
+        for name, actions in (("closed", FINAL_ACTIONS), ("reopened", REOPEN_ACTIONS)):
+            keyed = (
+                select(bucket(CaseEvent.at).label("key"))
+                .join(Case, Case.id == CaseEvent.case_id)
+                .where(CaseEvent.action.in_(actions), _in(CaseEvent.at, scope), *_owned(scope))
+                .subquery()
+            )
+            counts = {key: n for key, n in await self._rows(select(keyed.c.key, func.count()).group_by(keyed.c.key))}
+            result[name] = [counts.get(i, 0) for i in range(buckets)]
+        return result
+
+    async def deadlines(self, scope: Scope) -> dict[str, tuple[int, int]]:
+        """Per stage: (deadlines met, deadlines missed) among those due in the period."""
+        now = scope.now or scope.end
+        query = (
+            select(Deadline.stage, func.sum(_met()), func.sum(_missed(now)))
+            .join(Case, Case.id == Deadline.case_id)
+            .where(*_stage_deadlines(), _in(Deadline.due_at, scope), *_owned(scope))
+            .group_by(Deadline.stage)
+        )
+        return {stage: (int(met or 0), int(missed or 0)) for stage, met, missed in await self._rows(query)}
+
+    async def satisfaction(self, scope: Scope) -> Satisfaction:
+        where = [_in(CaseRating.rated_at, scope), *_owned(scope)]
+        aspects = [CaseRating.aspects[key].as_integer() for key in ASPECT_KEYS]
+        totals = (
+            select(func.count(CaseRating.id), func.avg(CaseRating.stars), *[func.avg(a) for a in aspects], *[func.count(a) for a in aspects])
+            .join(Case, Case.id == CaseRating.case_id)
+            .where(*where)
+        )
+        row = (await self._session.execute(totals)).one()
+        count, average = row[0], row[1]
+        n = len(ASPECT_KEYS)
+        aspect_figures = {
+            key: (float(row[2 + i]) if row[2 + i] is not None else None, int(row[2 + n + i])) for i, key in enumerate(ASPECT_KEYS)
+        }
+        stars_query = (
+            select(CaseRating.stars, func.count(CaseRating.id)).join(Case, Case.id == CaseRating.case_id).where(*where).group_by(CaseRating.stars)
+        )
+        stars = {int(s): c for s, c in await self._rows(stars_query)}
+        return Satisfaction(count, float(average) if average is not None else None, stars, aspect_figures)
+
+    async def low_rating_comments(self, scope: Scope, at_most: int = 2, limit: int = 5) -> list[tuple[str, int, str]]:
+        """(case number, stars, comment) of the period's lowest ratings that came with words, newest first."""
+        query = (
+            select(Case.number, CaseRating.stars, CaseRating.comment)
+            .join(Case, Case.id == CaseRating.case_id)
+            .where(_in(CaseRating.rated_at, scope), *_owned(scope), CaseRating.stars <= at_most, CaseRating.comment.is_not(None), CaseRating.comment != "")
+            .order_by(CaseRating.rated_at.desc(), CaseRating.id.desc())
+            .limit(limit)
+        )
+        return [(number, stars, comment) for number, stars, comment in await self._rows(query)]
+
+    async def records(self, scope: Scope) -> Records:
+        where = [_in(ResolutionRecord.completed_at, scope), *_owned(scope)]
+        base = select(ResolutionRecord).join(Case, Case.id == ResolutionRecord.case_id).where(*where).subquery()
+        total = select(func.count(), func.coalesce(func.sum(base.c.cost_cents), 0)).select_from(base)
+        completed, cost = (await self._session.execute(total)).one()
+        parties = {k: n for k, n in await self._rows(select(base.c.responsible_party, func.count()).group_by(base.c.responsible_party))}
+        kinds = {k: n for k, n in await self._rows(select(base.c.responsibility_kind, func.count()).group_by(base.c.responsibility_kind))}
+        return Records(completed, parties, kinds, int(cost))
+
+    async def improvements(self, scope: Scope, limit: int = 5) -> list[tuple[str, str]]:
+        """(case number, improvement measure) of the period's records, newest first."""
+        query = (
+            select(Case.number, ResolutionRecord.improvement)
+            .join(Case, Case.id == ResolutionRecord.case_id)
+            .where(_in(ResolutionRecord.completed_at, scope), *_owned(scope), ResolutionRecord.improvement.is_not(None), ResolutionRecord.improvement != "")
+            .order_by(ResolutionRecord.completed_at.desc(), ResolutionRecord.id.desc())
+            .limit(limit)
+        )
+        return [(number, text) for number, text in await self._rows(query)]
+
+    # -- one line per case (the export) --------------------------------------------------
+    async def case_lines(self, scope: Scope) -> list[CaseLine]:
+        owner, customer = User.__table__.alias("owner"), User.__table__.alias("customer")
+        cases = (
+            select(Case, owner.c.first_name, customer.c.first_name)
+            .outerjoin(owner, owner.c.id == Case.owner_id)
+            .outerjoin(customer, customer.c.id == Case.customer_id)
+            .where(*_filed(scope))
+            .order_by(Case.id)
+        )
+        ids = select(Case.id).where(*_filed(scope)).scalar_subquery()
+        history = await self._history(ids)
+        deadlines = await self._deadlines_per_case(ids, scope.now or scope.end)
+        ratings = await self._latest(CaseRating, ids)
+        records = await self._latest(ResolutionRecord, ids)
+        costs = {
+            case_id: cost
+            for case_id, cost in await self._rows(
+                select(ResolutionRecord.case_id, func.sum(ResolutionRecord.cost_cents)).where(ResolutionRecord.case_id.in_(ids)).group_by(ResolutionRecord.case_id)
+            )
+        }
+        lines = []
+        for row, owner_name, customer_name in await self._rows(cases):
+            events = history.get(row.id, {})
+            rating, record = ratings.get(row.id), records.get(row.id)
+            met, missed = deadlines.get(row.id, (0, 0))
+            lines.append(
+                CaseLine(
+                    id=row.id, number=row.number, channel=row.channel, category=row.category, severity=row.severity, tier=row.tier,
+                    stage=row.stage, owner_id=row.owner_id, owner_name=owner_name, customer_id=row.customer_id,
+                    customer_name=customer_name, contact_phone=row.contact_phone, reopen_count=row.reopen_count,
+                    appealed=bool(row.appealed), filed_at=row.created_at, first_response_at=events.get("response"),
+                    entered={stage: events.get(stage) for stage in STAGE_ENTRY_ACTIONS},
+                    concluded_at=events.get("final") if row.stage in FINAL_STAGES else None,
+                    resolved_at=events.get("resolved_last"), deadlines_met=met, deadlines_missed=missed,
+                    stars=rating.stars if rating else None, aspects=dict(rating.aspects) if rating else {},
+                    comment=rating.comment if rating else None,
+                    party=record.responsible_party if record else None, kind=record.responsibility_kind if record else None,
+                    root_cause=record.root_cause if record else None, remedy=record.remedy if record else None,
+                    improvement=record.improvement if record else None, cost_cents=costs.get(row.id),
+                )
+            )
+        return lines
+
+    async def _history(self, ids: Any) -> dict[int, dict[str, datetime | None]]:
+        """Per case, in one GROUP BY: when it first entered each stage, its first response,
+        its last final-stage event and its last acceptance."""
+        columns = {
+            stage: func.min(case((CaseEvent.action.in_(actions), CaseEvent.at))) for stage, actions in STAGE_ENTRY_ACTIONS.items()
+        }
+        columns["response"] = func.min(case((and_(CaseEvent.action.in_(RESPONSE_ACTIONS), _staff_actor()), CaseEvent.at)))
+        columns["final"] = func.max(case((CaseEvent.action.in_(FINAL_ACTIONS), CaseEvent.at)))
+        columns["resolved_last"] = func.max(case((CaseEvent.action == RESOLVED_ACTION, CaseEvent.at)))
+        names = list(columns)
+        query = select(CaseEvent.case_id, *[columns[n].label(n) for n in names]).where(CaseEvent.case_id.in_(ids)).group_by(CaseEvent.case_id)
+        return {row[0]: {n: _aware(row[i + 1]) for i, n in enumerate(names)} for row in await self._rows(query)}
+
+    async def _deadlines_per_case(self, ids: Any, now: datetime) -> dict[int, tuple[int, int]]:
+        query = (
+            select(Deadline.case_id, func.sum(_met()), func.sum(_missed(now)))
+            .where(*_stage_deadlines(), Deadline.case_id.in_(ids))
+            .group_by(Deadline.case_id)
+        )
+        return {case_id: (int(met or 0), int(missed or 0)) for case_id, met, missed in await self._rows(query)}
+
+    async def _latest(self, model: Any, ids: Any) -> dict[int, Any]:
+        """The row of each case's latest handling round (ratings, records)."""
+        latest = select(model.case_id, func.max(model.round).label("round")).where(model.case_id.in_(ids)).group_by(model.case_id).subquery()
+        query = select(model).join(latest, and_(model.case_id == latest.c.case_id, model.round == latest.c.round))
+        return {row.case_id: row for row in (await self._session.execute(query)).scalars()}
+
+
+def _stage_deadlines() -> list[ColumnElement[bool]]:
+    return [Deadline.kind == DeadlineKind.BREACH.value, Deadline.breach_no == 1, Deadline.status != REPLANNED]
+
+
+def _met() -> ColumnElement[int]:
+    return case((and_(Deadline.status == "cancelled", Deadline.done_at < Deadline.due_at), 1), else_=0)
+
+
+def _missed(now: datetime) -> ColumnElement[int]:
+    return case(
+        (
+            or_(
+                Deadline.status == "done",
+                and_(Deadline.status == "cancelled", Deadline.done_at >= Deadline.due_at),
+                and_(Deadline.status == "pending", Deadline.due_at <= now),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+
+
+def _aware(value: Any) -> Any:
+    """MIN/MAX over a CASE lose the column's type: SQLite hands back its stored text."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
