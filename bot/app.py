@@ -11,18 +11,22 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramUnauthorizedError
-from aiogram.types import BotCommandScopeAllPrivateChats, User as TelegramUser
+from aiogram.types import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.backoff import Backoff
 from bot.deadline_worker import run_deadlines
+from bot.desk_monitor import DeskMonitor
 from bot.delivery.commands_menu import customer_commands
+from bot.delivery.commands_menu import group_commands
 from bot.delivery.limits import RateLimits, SendRateLimiter
 from bot.delivery.sender import OutboxSender, RetryPolicy
 from bot.handlers import commands, fallback, reports, staff
 from bot.handlers import intake as intake_handlers
+from bot.handlers import setup as setup_handlers
 from bot.i18n import Catalogs, Renderer
 from bot.middlewares.customer_gate import CustomerGate
+from bot.middlewares.setup_probe import SetupProbe
 from bot.middlewares.staff_gate import StaffGate
 from bot.middlewares.transaction import HandlerName, UpdateTransaction
 from bot.polling import InvalidToken, poll
@@ -38,6 +42,7 @@ from core.locale import SUPPORTED_LOCALES, command_scope_language
 from core.services.housekeeping import prune_finished_outbox, prune_processed_updates
 from core.services.intake import IntakeContext
 from core.services.case_events import CaseEventHandlers
+from core.services.desk_setup import staff_ids
 from core.services.staff_desk import StaffDesk
 from core.storage.db import check_connection, create_engine, session_factory
 from core.storage.migrate import migrate
@@ -79,30 +84,31 @@ def case_services(settings: Settings, deployment: DeploymentConfig, is_forum: bo
 
 
 def build_dispatcher(
-    settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock, intake: IntakeContext, desk: StaffDesk, abuse: AbuseConfig = AbuseConfig()
+    settings: Settings,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    intake: IntakeContext,
+    desk: StaffDesk,
+    abuse: AbuseConfig = AbuseConfig(),
+    monitor: DeskMonitor | None = None,
 ) -> Dispatcher:
     # Workflow data reaches handlers by parameter name ("intake", "desk").
     dispatcher = Dispatcher(intake=intake, desk=desk)
     # The membership check makes a network call, so it runs before the transaction opens.
     dispatcher.update.outer_middleware(StaffGate(settings.handler_chat_id))
+    # The Bot API questions /setup and /members need, before the transaction too.
+    monitor = monitor or DeskMonitor(None, settings.handler_chat_id)
+    monitor.desk = desk
+    dispatcher.update.outer_middleware(SetupProbe(monitor))
     dispatcher.update.outer_middleware(UpdateTransaction(uow_factory, settings.default_locale, clock))
     dispatcher.update.outer_middleware(CustomerGate(abuse.messages_per_minute))
     for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
         observer.middleware(HandlerName())
+    dispatcher.include_router(setup_handlers.router)  # /id, /setup, /members and the bot's membership, in any chat: first
+
     # Fixed order; the catch-all comes last.
     dispatcher.include_routers(commands.router, intake_handlers.router, reports.router, staff.router, fallback.router)
     return dispatcher
-
-
-async def handler_group_is_forum(bot: Bot, chat_id: int | None) -> bool:
-    if chat_id is None:
-        return False
-    try:
-        chat = await bot.get_chat(chat_id, request_timeout=15)
-    except Exception as error:
-        log.warning("cannot read the handler group; treating it as a plain group", extra={"error": f"{type(error).__name__}: {error}"})
-        return False
-    return bool(chat.is_forum)
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -135,6 +141,12 @@ async def register_commands(bot: Bot, renderer: Renderer, default_locale: str) -
         language = command_scope_language(locale)
         if language:
             await bot.set_my_commands(customer_commands(renderer, locale), scope=scope, language_code=language)
+    groups = BotCommandScopeAllGroupChats()
+    await bot.set_my_commands(group_commands(renderer, default_locale), scope=groups)
+    for locale in SUPPORTED_LOCALES:
+        language = command_scope_language(locale)
+        if language:
+            await bot.set_my_commands(group_commands(renderer, locale), scope=groups, language_code=language)
 
 
 async def housekeeping(uow_factory: UnitOfWorkFactory, stop: asyncio.Event, every_seconds: float = 3600) -> None:
@@ -188,6 +200,8 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
         def uow_factory() -> UnitOfWork:
             return UnitOfWork(sessions, clock, on_outbox_commit=sender.wake if sender else None, event_handlers=event_handlers)
 
+        # Watches the handler group: at start, on the bot's membership changes, after a failed call.
+        monitor = DeskMonitor(bot, settings.handler_chat_id)
         sender = OutboxSender(
             bot,
             uow_factory,
@@ -195,27 +209,35 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
             limiter,
             clock,
             RetryPolicy(max_attempts=settings.send_max_attempts, backoff_cap_seconds=settings.send_backoff_cap_seconds),
+            on_final_failure=monitor.on_final_failure,
         )
         with startup.step("bot-identity", passes=(InvalidToken,)):
             me = await wait_for_bot_api(bot, settings, stop)
         if me is None:
             return 0
         with startup.step("handler-group"):
-            is_forum = await handler_group_is_forum(bot, settings.handler_chat_id)
+            # Reachable, the bot a member with the rights it needs: each problem is logged.
+            handler_group = await monitor.check_at_start(me, staff_ids(deployment.staff))
         with startup.step("business-calendar"):
-            intake, desk = case_services(settings, deployment, is_forum)
+            intake, desk = case_services(settings, deployment, bool(handler_group and handler_group.is_forum))
         event_handlers = CaseEventHandlers(desk)
         sender.serve_reports(ReportFiles(uow_factory, desk, renderer))
+        monitor.desk, monitor.uow_factory = desk, uow_factory
         if settings.deadline_worker_only:
             sender = None  # the main process sends what this one commits
             startup.finish()
             log.info("running as a deadline worker only")
             await run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds)
             return 0
-        dispatcher = build_dispatcher(settings, uow_factory, clock, intake, desk, deployment.abuse)
+        dispatcher = build_dispatcher(settings, uow_factory, clock, intake, desk, deployment.abuse, monitor)
+        # Where the bot can still post in the handler group, one notice lists what is wrong.
+        await monitor.announce_at_start(desk, uow_factory)
         log.info("connected to the Bot API", extra={"bot": me.username, "api": settings.telegram_api_base})
         if settings.handler_chat_id is None:
-            log.warning("HANDLER_CHAT_ID is not set: complaints are stored but not routed to staff")
+            log.warning(
+                "HANDLER_CHAT_ID is not set: complaints are stored but not routed to staff; add the bot to the staff "
+                "group and it answers there with the line to put in .env (README: Set up your desk)"
+            )
         # Both are cosmetic (polling works without them): a failure is a warning, but a call
         # that never answers still ends the start, like any other step.
         with startup.step("command-menus", passes=(InvalidToken,)):

@@ -127,6 +127,17 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Ack:
+    """What to tell the person whose words a message carries: `delivered` once it was sent,
+    `failed` if it never can be. Nobody is told their words arrived before they did."""
+
+    chat_id: int
+    locale: str
+    delivered: Phrase
+    failed: Phrase
+
+
+@dataclass(frozen=True)
 class SendMessage:
     chat_id: int
     locale: str
@@ -142,6 +153,7 @@ class SendMessage:
     receipt: Receipt | None = None
     # A forum topic to post in when the message is not about one case (staff commands).
     thread_id: int | None = None
+    ack: Ack | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +232,7 @@ class CopyMessage:
     route: CaseRoute | None = None
     caption: Phrase | None = None
     receipt: Receipt | None = None
+    ack: Ack | None = None
 
 
 @dataclass(frozen=True)
@@ -344,6 +357,18 @@ def _optional(cls: Any, data: dict[str, Any] | None) -> Any:
     return cls(**data) if data else None
 
 
+def _encode_ack(ack: Ack | None) -> dict[str, Any] | None:
+    if ack is None:
+        return None
+    return {"chat_id": ack.chat_id, "locale": ack.locale, "delivered": encode_phrase(ack.delivered), "failed": encode_phrase(ack.failed)}
+
+
+def _decode_ack(data: dict[str, Any] | None) -> Ack | None:
+    if not data:
+        return None
+    return Ack(data["chat_id"], data["locale"], decode_phrase(data["delivered"]), decode_phrase(data["failed"]))
+
+
 def _encode_chart(chart: Chart) -> dict[str, Any]:
     return {
         "title": encode_phrase(chart.title),
@@ -382,6 +407,7 @@ def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:
             "force_reply": intent.force_reply,
             "receipt": asdict(intent.receipt) if intent.receipt else None,
             "thread_id": intent.thread_id,
+            "ack": _encode_ack(intent.ack),
         }
     if isinstance(intent, AnswerCallback):
         return "answer_callback", {
@@ -398,6 +424,7 @@ def encode_intent(intent: Intent) -> tuple[str, dict[str, Any]]:
             "route": asdict(intent.route) if intent.route else None,
             "caption": encode_phrase(intent.caption) if intent.caption else None,
             "receipt": asdict(intent.receipt) if intent.receipt else None,
+            "ack": _encode_ack(intent.ack),
         }
     if isinstance(intent, EditCard):
         return "edit_card", {"case_id": intent.case_id, "text": encode_phrase(intent.text), "buttons": _buttons(intent.buttons)}
@@ -446,6 +473,7 @@ def decode_intent(method: str, chat_id: int, locale: str, payload: dict[str, Any
             force_reply=payload.get("force_reply", False),
             receipt=_optional(Receipt, payload.get("receipt")),
             thread_id=payload.get("thread_id"),
+            ack=_decode_ack(payload.get("ack")),
         )
     if method == "answer_callback":
         text = payload["text"]
@@ -464,6 +492,7 @@ def decode_intent(method: str, chat_id: int, locale: str, payload: dict[str, Any
             route=_optional(CaseRoute, payload.get("route")),
             caption=decode_phrase(caption) if caption else None,
             receipt=_optional(Receipt, payload.get("receipt")),
+            ack=_decode_ack(payload.get("ack")),
         )
     if method == "edit_card":
         return EditCard(chat_id, locale, payload["case_id"], decode_phrase(payload["text"]), _decode_buttons(payload["buttons"]))

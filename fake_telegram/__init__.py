@@ -15,6 +15,8 @@ asyncio loop and inspect what the bot did::
     server.inject_fault("429", method="sendMessage", retry_after=2)
     server.inject_fault("404", count=None, method="setMessageReaction")   # a server without that method
     group.available_reactions = []            # setMessageReaction answers 400 REACTION_INVALID
+    server.promote_bot(group, by=owner, can_manage_topics=False)   # and the bot gets my_chat_member
+    server.set_privacy_mode(True)             # the bot sees only commands and replies where it is no admin
     server.set_real_limits()                  # 429 past Telegram's flood limits (or real_limits=True)
     await server.stop()
 
@@ -25,7 +27,10 @@ inline keyboards in ``reply_markup``). Service messages (forum topic events) car
 
 Behaviour follows Telegram, including: a newer getUpdates terminates a pending one with 409; editMessageText
 without reply_markup removes the keyboard; topic messages are replies to the topic's creation message;
-users created with ``started_bot=False`` can't be messaged (403). One deliberate difference: a bare ``&`` in
+users created with ``started_bot=False`` can't be messaged (403); a bot that is not in a group gets nothing from
+it and cannot read it, and one in privacy mode (the default) that is not an administrator gets only commands and
+replies to its messages; topics, pins and deleting others' messages need the matching administrator right
+(``group.bot_rights``). One deliberate difference: a bare ``&`` in
 HTML text is rejected while ``server.strict_html_ampersand`` is true (Telegram keeps it as text).
 
 Waiting never polls: waiters wake up on every state change. Use the Python API from the server's event loop.

@@ -1,7 +1,7 @@
 """HTTP control API (/control/...), a thin JSON layer over the Python API for out-of-process drivers.
 
 POST /control/create_user            {"first_name", "language_code", "last_name", "username", "started_bot"}
-POST /control/create_group           {"title", "forum", "members": {"<user_id>": "member", ...}, "username"}
+POST /control/create_group           {"title", "forum", "members": {"<user_id>": "member", ...}, "username", "bot_status"}
 POST /control/add_member             {"chat_id", "user_id", "status"}      (also remove_member)
 POST /control/users/{user_id}/{act}  act = send_text | send_text_in | send_command | send_photo | send_document |
                                      send_voice | send_video | send_sticker | send_contact | send_location |
@@ -13,6 +13,10 @@ POST /control/inject_fault           {"kind", "count" (null: until cleared), "me
                                      "chat_id", "message_thread_id", "description"}; also clear_faults
 POST /control/set_reactions          {"chat_id", "reactions": ["👍", ...] or [] (turned off) or null (all)}
 POST /control/set_unauthorized       {"value"}
+POST /control/set_bot_status         {"chat_id", "status", "by" (user id), "rights": {"can_manage_topics": false, ...}}
+                                     the bot added, promoted, demoted or removed; sends my_chat_member
+POST /control/set_privacy_mode       {"enabled"}
+POST /control/set_forum              {"chat_id", "forum"}
 POST /control/set_real_limits        {"enabled"}: Telegram's flood limits (429 past them), see flood.py
 GET  /control/flood                  {"enabled", "refused"}: how many 429s the limits answered
 POST /control/wait_for_messages      {"chat_id", "n", "after", "timeout"}   (408 on timeout)
@@ -107,6 +111,10 @@ def setup_control(app: web.Application, server: FakeTelegramServer) -> None:
     route("POST", "clear_faults", lambda r, b: s.clear_faults())
     route("POST", "set_reactions", lambda r, b: setattr(_group(s, b["chat_id"]), "available_reactions", b.get("reactions")))
     route("POST", "set_unauthorized", lambda r, b: s.set_unauthorized(b.get("value", True)))
+    route("POST", "set_bot_status", lambda r, b: s.set_bot_status(
+        _group(s, b["chat_id"]), b["status"], _user(s, b["by"]), b.get("rights")))
+    route("POST", "set_privacy_mode", lambda r, b: s.set_privacy_mode(bool(b.get("enabled", True))))
+    route("POST", "set_forum", lambda r, b: s.set_forum(_group(s, b["chat_id"]), bool(b["forum"])))
     route("POST", "set_real_limits", lambda r, b: s.set_real_limits(b.get("enabled", True)))
     route("GET", "flood", lambda r, b: {"enabled": s.flood is not None, "refused": s.flood.refused if s.flood else 0})
     route("POST", "wait_for_messages", lambda r, b: s.wait_for_messages(

@@ -9,7 +9,7 @@ from .errors import bad_request
 from .groups import FakeGroup
 from .models import PrivateChat
 from .registry import Ctx, method
-from .sending import find_chat
+from .sending import readable_chat
 
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 _ADMIN_RIGHTS = {
@@ -29,11 +29,12 @@ _RESTRICTED = {
 }
 
 
-def member_dict(status: str, user: dict[str, Any]) -> dict[str, Any]:
+def member_dict(status: str, user: dict[str, Any], rights: dict[str, bool] | None = None) -> dict[str, Any]:
+    """ChatMember as the Bot API shows it; `rights` overrides an administrator's rights."""
     if status == "creator":
         return {"status": status, "user": user, "is_anonymous": False}
     if status == "administrator":
-        return {"status": status, "user": user, **_ADMIN_RIGHTS}
+        return {"status": status, "user": user, **_ADMIN_RIGHTS, **(rights or {})}
     if status == "restricted":  # muted: still a member, may not post
         return {"status": status, "user": user, **_RESTRICTED}
     if status == "kicked":
@@ -41,18 +42,22 @@ def member_dict(status: str, user: dict[str, Any]) -> dict[str, Any]:
     return {"status": status, "user": user}
 
 
+def bot_member(chat: FakeGroup, bot_user: dict[str, Any]) -> dict[str, Any]:
+    """The bot's own ChatMember in a group, with the rights it holds there."""
+    return member_dict(chat.bot_status, bot_user, chat.bot_rights)
+
+
 @method("getChat")
 async def get_chat(ctx: Ctx) -> dict[str, Any]:
-    return find_chat(ctx).full_info()
+    return readable_chat(ctx).full_info()
 
 
 @method("getChatMember")
 async def get_chat_member(ctx: Ctx) -> dict[str, Any]:
-    chat = find_chat(ctx)
+    chat = readable_chat(ctx)
     user_id = ctx.p.int("user_id", required=True)
     if user_id == ctx.bot.id:
-        status = chat.bot_status if isinstance(chat, FakeGroup) else "member"
-        return member_dict(status, ctx.bot.user_dict())
+        return bot_member(chat, ctx.bot.user_dict()) if isinstance(chat, FakeGroup) else member_dict("member", ctx.bot.user_dict())
     user = ctx.server.users.get(user_id)
     if user is None or (isinstance(chat, PrivateChat) and chat.user is not user):
         raise bad_request("user not found")
@@ -62,7 +67,7 @@ async def get_chat_member(ctx: Ctx) -> dict[str, Any]:
 
 @method("getChatMemberCount")
 async def get_chat_member_count(ctx: Ctx) -> int:
-    chat = find_chat(ctx)
+    chat = readable_chat(ctx)
     if not isinstance(chat, FakeGroup):
         return 2
     return 1 + sum(status not in ("left", "kicked") for status in chat.members.values())
@@ -70,13 +75,13 @@ async def get_chat_member_count(ctx: Ctx) -> int:
 
 @method("getChatAdministrators")
 async def get_chat_administrators(ctx: Ctx) -> list[dict[str, Any]]:
-    chat = find_chat(ctx)
+    chat = readable_chat(ctx)
     if not isinstance(chat, FakeGroup):
         raise bad_request("there are no administrators in the private chat")
     admins = [member_dict(s, chat.users[uid].as_dict()) for uid, s in chat.members.items()
               if s in ("creator", "administrator")]
     if chat.bot_status == "administrator":
-        admins.append(member_dict("administrator", ctx.bot.user_dict()))
+        admins.append(bot_member(chat, ctx.bot.user_dict()))
     return admins
 
 

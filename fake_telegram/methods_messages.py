@@ -120,7 +120,7 @@ def _delete(ctx: Ctx, chat: ChatState, message_id: int | None) -> bool:
     message = chat.live(message_id)
     if message is None:
         return False
-    if isinstance(chat, FakeGroup) and not message["_from_bot"] and chat.bot_status != "administrator":
+    if isinstance(chat, FakeGroup) and not message["_from_bot"] and not chat.bot_can("can_delete_messages"):
         raise bad_request("message can't be deleted")
     message["_deleted"] = True
     message["_deleted_at"] = time.monotonic()
@@ -234,7 +234,9 @@ async def send_contact(ctx: Ctx) -> dict[str, Any]:
 
 @method("pinChatMessage", "unpinChatMessage", "unpinAllChatMessages")
 async def accept_chat_operation(ctx: Ctx) -> bool:
-    find_chat(ctx)
+    chat = writable_chat(ctx)
+    if isinstance(chat, FakeGroup) and chat.type == "supergroup" and not chat.bot_can("can_pin_messages"):
+        raise bad_request("not enough rights to manage pinned messages in the chat")
     return True
 
 

@@ -16,7 +16,7 @@ def _forum(ctx: Ctx) -> FakeGroup:
     chat = writable_chat(ctx)
     if not isinstance(chat, FakeGroup) or not chat.forum:
         raise bad_request(NOT_A_FORUM)
-    if chat.bot_status != "administrator":
+    if not chat.bot_can("can_manage_topics"):
         raise bad_request("not enough rights to manage topics in the chat")
     return chat
 

@@ -49,6 +49,9 @@ class BotAccount:
         self.my_commands: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.settings: dict[str, Any] = {}
+        # On by default, as for every bot BotFather makes (/setprivacy turns it off): in groups
+        # where it is not an administrator the bot then gets only commands and replies to it.
+        self.privacy_mode = True
 
     def user_dict(self) -> dict[str, Any]:
         return {"id": self.id, "is_bot": True, "first_name": self.first_name, "username": self.username}
@@ -57,7 +60,7 @@ class BotAccount:
         return {
             **self.user_dict(),
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import BLOCKED, BUTTON_DATA_INVALID, CHAT_NOT_FOUND, bad_request, forbidden
+from .errors import BLOCKED, BUTTON_DATA_INVALID, CHAT_NOT_FOUND, ApiError, bad_request, forbidden
 from .groups import FakeGroup
 from .models import ChatState, PrivateChat
 from .params import normalize
@@ -19,6 +19,19 @@ def find_chat(ctx: Ctx, name: str = "chat_id") -> ChatState:
     chat = ctx.server.find_chat(ctx.p.chat_id(name))
     if chat is None:
         raise bad_request(CHAT_NOT_FOUND)
+    if isinstance(chat, FakeGroup) and chat.migrated_to is not None:
+        raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": chat.migrated_to})
+    return chat
+
+
+def readable_chat(ctx: Ctx, name: str = "chat_id") -> ChatState:
+    """A chat the bot may read (getChat, getChatMember...): Telegram does not show a bot a
+    private group it is not in, and answers a bot removed from one with 403."""
+    chat = find_chat(ctx, name)
+    if isinstance(chat, FakeGroup) and not chat.bot_in_chat and not chat.username:
+        if chat.bot_status == "kicked":
+            raise forbidden(f"bot was kicked from the {chat.type} chat")
+        raise bad_request(CHAT_NOT_FOUND)
     return chat
 
 
@@ -33,6 +46,8 @@ def check_can_write(chat: ChatState) -> None:
             raise forbidden(f"bot was kicked from the {chat.type} chat")
         if chat.bot_status == "left":
             raise forbidden(f"bot is not a member of the {chat.type} chat")
+        if chat.bot_status == "restricted":
+            raise bad_request("not enough rights to send text messages to the chat")
 
 
 def writable_chat(ctx: Ctx, name: str = "chat_id") -> ChatState:
@@ -107,7 +122,7 @@ def thread_and_reply(ctx: Ctx, chat: ChatState) -> tuple[int | None, dict[str, A
         topic = chat.topic_map.get(thread_id)
         if topic is None:
             raise bad_request("message thread not found")
-        if topic.closed and chat.bot_status != "administrator":
+        if topic.closed and not chat.bot_can("can_manage_topics"):
             raise bad_request("TOPIC_CLOSED")
     return thread_id, reply_to
 

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from . import methods_chats, methods_files, methods_messages, methods_topics, methods_updates  # noqa: F401
+from .bot_membership import BotMembershipMixin
 from .control import setup_control
 from .errors import ApiError, not_found, too_many_requests, unauthorized
 from .faults import Fault, FaultsMixin
@@ -31,7 +32,7 @@ def _chat_of(params: dict[str, Any]) -> int | None:
         return None  # an @username: only the overall limit applies
 
 
-class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin):
+class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin, BotMembershipMixin):
     """A fake Bot API server bound to 127.0.0.1; see the package docstring for usage."""
 
     def __init__(self, token: str = "123456:TEST-TOKEN", bot_username: str = "kesu_test_bot", *,

@@ -98,12 +98,16 @@ class ServerState:
         members: dict[FakeUser, str] | None = None,
         username: str | None = None,
         supergroup: bool = True,
+        bot_status: str = "administrator",
     ) -> FakeGroup:
+        """`bot_status`: the bot's place in the group from the start, with no update about it
+        ("left": not in it; see bot_membership for changes the bot is told of)."""
         n = next(self._group_ids)
         if forum and not supergroup:
             raise ValueError("only supergroups can be forums")
         chat_id = -(1_000_000_000_000 + n) if supergroup else -(4_000_000_000 + n)
         group = FakeGroup(chat_id, title, "supergroup" if supergroup else "group", forum, username)
+        group.bot_status = bot_status
         for user, status in (members or {}).items():
             group.add_member(user, status)
         self.chats[chat_id] = group

@@ -30,6 +30,8 @@ def command_fields(command: str) -> dict[str, Any]:
 
 def _check_can_post(user: FakeUser, chat: ChatState, thread_id: int | None) -> None:
     if isinstance(chat, FakeGroup):
+        if chat.migrated_to is not None:
+            raise PermissionError(f"{chat!r} was upgraded to the supergroup {chat.migrated_to}; post there")
         status = chat.status_of(user.id)
         if status in ("left", "kicked", "restricted"):
             raise PermissionError(f"{user!r} can't post in {chat!r} (status {status!r}); use group.add_member()")
@@ -55,8 +57,20 @@ def send(user: FakeUser, fields: dict[str, Any], chat: ChatState | None, thread_
         thread_id = None
     if chat is user.chat:
         user.started_bot = True
-    message = server.record(chat, user.as_dict(), fields, from_bot=False, thread_id=thread_id, reply_to=reply_to)
-    return server.enqueue("message", public(message), bot)
+    explicit = {"_explicit_reply": True} if reply_to is not None else None
+    message = server.record(chat, user.as_dict(), fields, from_bot=False, thread_id=thread_id, reply_to=reply_to,
+                            extra=explicit)
+    return _deliver(server, chat, "message", message, bot)
+
+
+def _deliver(server: Any, chat: ChatState, kind: str, message: dict[str, Any], bot: str | None) -> dict[str, Any]:
+    """Enqueue the update, unless Telegram would not give this bot the group message (it is
+    not in the group, or privacy mode hides it): then the update is returned without an
+    update_id and the message stays only in the transcript."""
+    account = server.get_bot(bot)
+    if isinstance(chat, FakeGroup) and not chat.bot_sees(account, message, bool(message.get("_explicit_reply"))):
+        return {kind: public(message)}
+    return server.enqueue(kind, public(message), account)
 
 
 def edit(user: FakeUser, chat: ChatState, message_id: int, text: str, bot: str | None) -> dict[str, Any]:
@@ -71,7 +85,7 @@ def edit(user: FakeUser, chat: ChatState, message_id: int, text: str, bot: str |
     message["edit_date"] = int(time.time())
     message["_edits"].append({"text": text, "_at": time.monotonic()})
     user.server.notify()
-    return user.server.enqueue("edited_message", public(message), bot)
+    return _deliver(user.server, chat, "edited_message", message, bot)
 
 
 def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:

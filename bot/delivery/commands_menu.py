@@ -20,5 +20,17 @@ CUSTOMER_COMMANDS: tuple[tuple[str, Phrase], ...] = (
 )
 
 
+# Setting up and checking the desk, in every group the bot is in.
+GROUP_COMMANDS: tuple[tuple[str, Phrase], ...] = (
+    ("setup", Phrase("commands.setup")),
+    ("id", Phrase("commands.id")),
+    ("members", Phrase("commands.members")),
+)
+
+
 def customer_commands(renderer: Renderer, locale: str) -> list[BotCommand]:
     return [BotCommand(command=name, description=renderer.render(text, locale)) for name, text in CUSTOMER_COMMANDS]
+
+
+def group_commands(renderer: Renderer, locale: str) -> list[BotCommand]:
+    return [BotCommand(command=name, description=renderer.render(text, locale)) for name, text in GROUP_COMMANDS]

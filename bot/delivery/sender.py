@@ -12,6 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from aiogram import Bot
 
@@ -60,7 +61,10 @@ class OutboxSender:
         retry: RetryPolicy = RetryPolicy(),
         idle_recheck_seconds: float = 5.0,
         batch: int = 500,
+        on_final_failure: Callable[[int, Verdict], None] | None = None,
     ) -> None:
+        """`on_final_failure(chat_id, verdict)`: told of every row that failed for good, after
+        it was recorded (the handler group's watch looks at the group again)."""
         self._uow_factory = uow_factory
         self._limiter = limiter
         self._executor = IntentExecutor(bot, renderer, limiter, uow_factory)
@@ -68,6 +72,7 @@ class OutboxSender:
         self._retry = retry
         self._idle_recheck = idle_recheck_seconds
         self._batch = batch
+        self._on_final_failure = on_final_failure
         self._wake = asyncio.Event()
         self._lanes: dict[Lane, asyncio.Task[None]] = {}
         # Chats paused by a 429: lanes already running stop before their next row.
@@ -230,6 +235,8 @@ class OutboxSender:
             self._log("already applied", row, verdict)
         else:
             self._log("failed for good", row, verdict, logging.INFO if cosmetic else logging.WARNING, cosmetic=cosmetic)
+            if self._on_final_failure is not None:
+                self._on_final_failure(row.chat_id, verdict)
 
     async def _postpone_chat(self, row: OutboxMessage, verdict: Verdict) -> None:
         seconds = verdict.retry_after

@@ -45,6 +45,7 @@ ACTION_MIN_ROLE: dict[str, Role] = {
     "ban": Role.SUPERVISOR,
     "assign": Role.SUPERVISOR,
     "reveal": Role.SUPERVISOR,
+    "members": Role.SUPERVISOR,
 }
 
 

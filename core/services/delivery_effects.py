@@ -26,6 +26,9 @@ async def after_delivery(uow: UnitOfWork, intent: Intent, message_ids: list[int]
             case = await uow.cases.get(intent.route.case_id)
             if case is not None:
                 case.card_message_id = message_ids[0]
+    if intent.ack is not None:
+        # Only now may the customer read that their words reached the team.
+        uow.emit(SendMessage(intent.ack.chat_id, intent.ack.locale, intent.ack.delivered))
     if intent.receipt is not None:
         # The visible delivery mark on the staff message that was relayed.
         uow.emit(SetReaction(intent.receipt.chat_id, intent.receipt.locale, intent.receipt.message_id, DELIVERED_MARK))
@@ -43,6 +46,8 @@ async def after_final_failure(uow: UnitOfWork, intent: Intent, cause: str, reaso
         uow.emit(SendMessage(receipt.chat_id, receipt.locale, Phrase("relay.failed", reason=_cause(cause)), route=CaseRoute(receipt.case_id, Purpose.FAILURE)))
         uow.cases.record_event(receipt.case_id, uow.clock.now(), "system", "delivery_failed", reason=reason)
         return
+    if isinstance(intent, (SendMessage, CopyMessage)) and intent.ack is not None:
+        uow.emit(SendMessage(intent.ack.chat_id, intent.ack.locale, intent.ack.failed))
     notice = await _thread_notice(uow, intent, _cause(cause))
     if notice is not None:
         case_id, text = notice

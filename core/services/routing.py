@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.domain.lifecycle import FINAL_STAGES
 from core.domain.scripts import for_reader
-from core.intents import AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Purpose, Receipt, SendMessage, SetTopicClosed
+from core.intents import Ack, AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Purpose, Receipt, SendMessage, SetTopicClosed
 from core.services.callbacks import RelayChoice
 from core.services.case_card import card_buttons, card_text, topic_name
 from core.services.next_step import next_step
@@ -92,18 +92,21 @@ async def _relay_to_case(
 ) -> None:
     now = uow.clock.now()
     uow.cases.record_event(case.id, now, f"customer:{customer.id}", "customer_message", text=text, message_id=message_id)
-    if desk.chat_id is not None:
-        label = desk.customer_label(customer, customer.id)
-        words = None
-        if text:
-            words = Phrase("relay.from_customer", customer=label, number=case.number, text=text, converted=_converted(desk, customer, text))
-        if not media and words is not None:
-            uow.emit(SendMessage(desk.chat_id, desk.locale, words, route=CaseRoute(case.id, Purpose.RELAY)))
-        else:
-            # The copy's caption is replaced: it shows who wrote, and their caption like a text's words.
-            caption = words or Phrase("relay.media_from_customer", customer=label, number=case.number)
-            uow.emit(CopyMessage(desk.chat_id, desk.locale, customer.id, message_id, route=CaseRoute(case.id, Purpose.RELAY), caption=caption))
-    uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.passed_on", number=case.number)))
+    if desk.chat_id is None:
+        uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.saved", number=case.number)))
+        return
+    label = desk.customer_label(customer, customer.id)
+    # The customer hears it was passed on once it was, and that it was not if it never can be.
+    ack = Ack(customer.id, customer.locale, Phrase("relay.passed_on", number=case.number), Phrase("relay.not_passed_on", number=case.number))
+    words = None
+    if text:
+        words = Phrase("relay.from_customer", customer=label, number=case.number, text=text, converted=_converted(desk, customer, text))
+    if not media and words is not None:
+        uow.emit(SendMessage(desk.chat_id, desk.locale, words, route=CaseRoute(case.id, Purpose.RELAY), ack=ack))
+    else:
+        # The copy's caption is replaced: it shows who wrote, and their caption like a text's words.
+        caption = words or Phrase("relay.media_from_customer", customer=label, number=case.number)
+        uow.emit(CopyMessage(desk.chat_id, desk.locale, customer.id, message_id, route=CaseRoute(case.id, Purpose.RELAY), caption=caption, ack=ack))
 
 
 async def customer_edit(uow: UnitOfWork, desk: StaffDesk, customer: User, message_id: int, text: str) -> bool:
@@ -118,11 +121,13 @@ async def customer_edit(uow: UnitOfWork, desk: StaffDesk, customer: User, messag
     if case is None or case.stage in FINAL_STAGES:
         return False
     uow.cases.record_event(case.id, uow.clock.now(), f"customer:{customer.id}", "customer_message_edited", text=text, message_id=message_id)
-    if desk.chat_id is not None:
-        label = desk.customer_label(customer, customer.id)
-        words = Phrase("relay.edited_by_customer", customer=label, number=case.number, text=text, converted=_converted(desk, customer, text))
-        uow.emit(SendMessage(desk.chat_id, desk.locale, words, route=CaseRoute(case.id, Purpose.RELAY)))
-    uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.edit_passed_on", number=case.number)))
+    if desk.chat_id is None:
+        uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.saved", number=case.number)))
+        return True
+    label = desk.customer_label(customer, customer.id)
+    words = Phrase("relay.edited_by_customer", customer=label, number=case.number, text=text, converted=_converted(desk, customer, text))
+    ack = Ack(customer.id, customer.locale, Phrase("relay.edit_passed_on", number=case.number), Phrase("relay.not_passed_on", number=case.number))
+    uow.emit(SendMessage(desk.chat_id, desk.locale, words, route=CaseRoute(case.id, Purpose.RELAY), ack=ack))
     return True
 
 

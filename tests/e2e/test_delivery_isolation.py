@@ -60,9 +60,9 @@ async def test_a_thread_that_keeps_failing_holds_only_its_own_case(desk: Staffed
     server.inject_fault("500", count=None, method="sendMessage", chat_id=desk.group_id, message_thread_id=case_a["thread_id"])
     faulted = len(server.calls)
 
-    [passed] = await talk_a.send("First: the lid is cracked.")
-    assert passed["text"] == f"✓ Passed on to the team handling {number_a}."  # the customer's chat is another conversation
-    await talk_a.send("Second: the handle is loose.")
+    # Ann hears her words were passed on only once they are in the thread.
+    await talk_a.send("First: the lid is cracked.", replies=0)
+    await talk_a.send("Second: the handle is loose.", replies=0)
     await talk_b.send("My kettle leaks.")
     await server.wait_for(lambda: any("My kettle leaks." in t for t in in_thread(desk, case_b)), timeout=20)
     reply_in(desk, case_b, "We are sending a new one.")
@@ -75,9 +75,11 @@ async def test_a_thread_that_keeps_failing_holds_only_its_own_case(desk: Staffed
     assert all("lid is cracked" in t for t in tried), tried
     retried = decisions(desk, "delivery will be retried", "send_message")
     assert retried and {r["cause"] for r in retried} == {"server_error"} and {r["conversation"] for r in retried} == {f"case:{case_a['id']}"}
+    assert server.cursor(talk_a.user.chat_id) == talk_a.cursor  # not told "passed on" while it is not
 
     server.clear_faults()
     await server.wait_for(lambda: any("handle is loose" in t for t in in_thread(desk, case_a)), timeout=20)
+    assert [m["text"] for m in await talk_a._replies(2, 20)] == [f"✓ Passed on to the team handling {number_a}."] * 2
     relays = [t for t in in_thread(desk, case_a) if t.startswith(f"👤 Ann · {number_a}")]
     assert relays == [f"👤 Ann · {number_a}：\nFirst: the lid is cracked.", f"👤 Ann · {number_a}：\nSecond: the handle is loose."]
     await wait_outbox_settled(desk.database_url)
@@ -154,13 +156,13 @@ async def test_kills_while_a_thread_fails_lose_nothing_and_send_nothing_twice(de
         desk.bot.start()
         await server.wait_for(lambda: len(calls_to(desk, "getUpdates")) > polls, timeout=STEP_TIMEOUT)
 
-    await talk_e.send("Eve one.")
+    await talk_e.send("Eve one.", replies=0)  # "passed on" only once it is
     await talk_f.send("Fay one.")
     reply_in(desk, case_g, "Gus, we refund you.")
     await talk_g._replies(1, 20)
     await kill_while_only_the_broken_thread_waits(0)
 
-    await talk_e.send("Eve two.", timeout=STEP_TIMEOUT)
+    await talk_e.send("Eve two.", replies=0)
     reply_in(desk, case_e, "Eve, we read you.")  # from the broken thread to Eve's chat: that goes
     await talk_e._replies(1, STEP_TIMEOUT)
     await talk_g.send("Gus one.", timeout=STEP_TIMEOUT)

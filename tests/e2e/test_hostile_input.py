@@ -525,7 +525,7 @@ async def test_prompt_answers_ratings_and_records_round_by_round(desk: Staffed) 
         [sorry] = await talk.act(lambda: customer.press_button(rate["message_id"], two_stars))
         assert sorry["text"].startswith(f"We are sorry that we did not do better with {number}.")
         [noted] = await talk.send(text)
-        assert noted["text"] == f"Thank you, we have passed your comment on {number} to the team."
+        assert noted["text"] == f"Thank you, your comment on {number} is recorded with your rating."
         assert_shows(await group_notice(desk, before, "💬 客户评分（2/5）附带的意见：", text), text)
 
         # The record, with it as every text answer (as a cost it is refused and echoed).

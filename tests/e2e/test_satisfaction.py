@@ -39,7 +39,7 @@ async def test_a_low_rating_asks_why_and_can_reopen_the_case(timed) -> None:
     assert server.callback_answers[-1]["text"] == "Tap a number from 1 (poor) to 5 (excellent) on the same row."
 
     [noted] = await talk.send("The refund took a week to arrive.")
-    assert noted["text"] == f"Thank you, we have passed your comment on {number} to the team."
+    assert noted["text"] == f"Thank you, your comment on {number} is recorded with your rating."
     assert button_texts(noted) == ["🔁 Reopen my complaint"]
     await server.wait_for(lambda: group_message(desk, "💬 客户评分（2/5）附带的意见：The refund took a week to arrive.") is not None)
 

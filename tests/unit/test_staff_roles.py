@@ -11,7 +11,7 @@ def test_every_action_against_every_role(action: str, role: Role) -> None:
 
 
 def test_supervisor_only_actions() -> None:
-    assert {a for a, r in ACTION_MIN_ROLE.items() if r == Role.SUPERVISOR} == {"reject", "terminate", "approve", "ban", "assign", "reveal"}
+    assert {a for a, r in ACTION_MIN_ROLE.items() if r == Role.SUPERVISOR} == {"reject", "terminate", "approve", "ban", "assign", "reveal", "members"}
 
 
 def test_the_highest_listed_role_wins() -> None:
