@@ -49,24 +49,33 @@ class UpdateTransaction(BaseMiddleware):
             log.info("update", extra=trace)
 
     async def _handle(self, handler: Handler, update: Update, data: dict[str, Any], tg_user: Any, chat: Any) -> str:
-        async with self._uow_factory() as uow:
-            if await uow.updates.seen(update.update_id):
-                return "duplicate"
-            user = None
-            if tg_user is not None and not tg_user.is_bot:
-                person = Person(tg_user.id, tg_user.first_name, tg_user.language_code)
-                user = await touch_user(uow, person, self._default_locale, private_chat=chat is not None and chat.type == "private")
-            data["uow"] = uow
-            data["user"] = user
-            result = await handler(update, data)
-            outcome = "unhandled" if result is UNHANDLED else "handled"
-            uow.updates.record(update.update_id, outcome, self._clock.now())
-            try:
-                await uow.commit()
-            except IntegrityError:
-                # Another instance committed the same update first.
-                return "duplicate"
-            return outcome
+        for attempt in range(2):
+            async with self._uow_factory() as uow:
+                if await uow.updates.seen(update.update_id):
+                    return "duplicate"
+                user = None
+                if tg_user is not None and not tg_user.is_bot:
+                    person = Person(tg_user.id, tg_user.first_name, tg_user.language_code)
+                    user = await touch_user(uow, person, self._default_locale, private_chat=chat is not None and chat.type == "private")
+                data["uow"] = uow
+                data["user"] = user
+                result = await handler(update, data)
+                outcome = "unhandled" if result is UNHANDLED else "handled"
+                uow.updates.record(update.update_id, outcome, self._clock.now())
+                try:
+                    await uow.commit()
+                    return outcome
+                except IntegrityError:
+                    if attempt:
+                        raise
+            # Another transaction committed first: this same update (another instance took
+            # it), or a row this one also created, such as a new sender's user row when their
+            # first two updates in two chats are handled at once. Only the first is a duplicate;
+            # the second is handled again on what the other transaction left.
+            async with self._uow_factory() as uow:
+                if await uow.updates.seen(update.update_id):
+                    return "duplicate"
+        raise AssertionError("unreachable")
 
     async def _record_failure(self, update: Update, tg_user: Any, chat: Any) -> None:
         """Mark the update done (a retry would fail the same way) and apologise in private chats."""
