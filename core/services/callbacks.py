@@ -9,7 +9,7 @@ whole message refused when it is sent.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import ClassVar, Self
 
 MAX_BYTES = 64
@@ -18,12 +18,15 @@ FAMILIES: dict[str, type[CallbackData]] = {}
 
 
 class CallbackData:
-    """The base of every family; a subclass names its prefix: `class X(CallbackData, prefix="x")`."""
+    """The base of every family; a subclass names its prefix: `class X(CallbackData, prefix="x")`.
+    A base shared by families (NumberedData) names none."""
 
     prefix: ClassVar[str]
 
-    def __init_subclass__(cls, *, prefix: str, **kwargs: object) -> None:
+    def __init_subclass__(cls, *, prefix: str | None = None, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
+        if prefix is None:
+            return
         if not prefix or SEPARATOR in prefix:
             raise ValueError(f"{cls.__name__}: a callback prefix is a non-empty word without {SEPARATOR!r}")
         if prefix in FAMILIES:
@@ -74,8 +77,22 @@ def _read_numbered(body: str) -> tuple[int, str, str] | None:
     return int(parts[0]), parts[1], parts[2] if len(parts) > 2 else ""
 
 
+class NumberedData(CallbackData):
+    """A family whose body is "<number>:<action>[:<arg>]" and whose three fields are
+    those, in that order."""
+
+    def _body(self) -> str:
+        number, action, arg = astuple(self)  # type: ignore[call-overload]
+        return _numbered(number, action, arg)
+
+    @classmethod
+    def _read(cls, body: str) -> Self | None:
+        parsed = _read_numbered(body)
+        return cls(*parsed) if parsed else None
+
+
 @dataclass(frozen=True)
-class StaffButton(CallbackData, prefix="s"):
+class StaffButton(NumberedData, prefix="s"):
     """A staff action on a case: the card's buttons, the category picker, the resolution
     record's choices, a held proposal's approval (core.services.staff_actions)."""
 
@@ -83,17 +100,9 @@ class StaffButton(CallbackData, prefix="s"):
     action: str
     arg: str = ""
 
-    def _body(self) -> str:
-        return _numbered(self.case_id, self.action, self.arg)
-
-    @classmethod
-    def _read(cls, body: str) -> StaffButton | None:
-        parsed = _read_numbered(body)
-        return cls(*parsed) if parsed else None
-
 
 @dataclass(frozen=True)
-class CustomerButton(CallbackData, prefix="c"):
+class CustomerButton(NumberedData, prefix="c"):
     """A customer's decision on their case (core.services.case_lifecycle), ratings
     included (core.services.satisfaction)."""
 
@@ -101,31 +110,15 @@ class CustomerButton(CallbackData, prefix="c"):
     action: str
     arg: str = ""
 
-    def _body(self) -> str:
-        return _numbered(self.case_id, self.action, self.arg)
-
-    @classmethod
-    def _read(cls, body: str) -> CustomerButton | None:
-        parsed = _read_numbered(body)
-        return cls(*parsed) if parsed else None
-
 
 @dataclass(frozen=True)
-class IntakeButton(CallbackData, prefix="i"):
+class IntakeButton(NumberedData, prefix="i"):
     """A button of the intake dialog; `seq` is the draft's step number when it was
     shown, so a press on an older prompt is recognised as stale (0: any time)."""
 
     seq: int
     action: str
     arg: str = ""
-
-    def _body(self) -> str:
-        return _numbered(self.seq, self.action, self.arg)
-
-    @classmethod
-    def _read(cls, body: str) -> IntakeButton | None:
-        parsed = _read_numbered(body)
-        return cls(*parsed) if parsed else None
 
 
 @dataclass(frozen=True)
