@@ -135,18 +135,12 @@ async def wait_for_bot_api(bot: Bot, settings: Settings, stop: asyncio.Event) ->
 
 
 async def register_commands(bot: Bot, renderer: Renderer, default_locale: str) -> None:
-    scope = BotCommandScopeAllPrivateChats()
-    await bot.set_my_commands(customer_commands(renderer, default_locale), scope=scope)
-    for locale in SUPPORTED_LOCALES:
-        language = command_scope_language(locale)
-        if language:
-            await bot.set_my_commands(customer_commands(renderer, locale), scope=scope, language_code=language)
-    groups = BotCommandScopeAllGroupChats()
-    await bot.set_my_commands(group_commands(renderer, default_locale), scope=groups)
-    for locale in SUPPORTED_LOCALES:
-        language = command_scope_language(locale)
-        if language:
-            await bot.set_my_commands(group_commands(renderer, locale), scope=groups, language_code=language)
+    for scope, commands in ((BotCommandScopeAllPrivateChats(), customer_commands), (BotCommandScopeAllGroupChats(), group_commands)):
+        await bot.set_my_commands(commands(renderer, default_locale), scope=scope)
+        for locale in SUPPORTED_LOCALES:
+            language = command_scope_language(locale)
+            if language:
+                await bot.set_my_commands(commands(renderer, locale), scope=scope, language_code=language)
 
 
 async def housekeeping(uow_factory: UnitOfWorkFactory, stop: asyncio.Event, every_seconds: float = 3600) -> None:
