@@ -27,6 +27,7 @@ from core.domain.holiday_sources import (
     estimated_schedule,
     official_source,
 )
+from core.domain.open_time import OpenTimeIndex, epoch_ms
 
 __all__ = [
     "BusinessCalendar",
@@ -364,6 +365,17 @@ class BusinessCalendar:
         if duration.unit == CALENDAR_HOURS:
             return self.add_calendar_hours(start, duration.amount)
         return self.add_calendar_hours(start, duration.amount / 60)
+
+    def open_time_index(self, first: datetime, last: datetime) -> OpenTimeIndex:
+        """Business hours between any two instants from `first` to `last`, each answered in
+        constant time (for the reports' many durations)."""
+        a, b = self._utc(first), self._utc(last)
+        day, last_day = a.astimezone(self.zone).date(), b.astimezone(self.zone).date()
+        spans = []
+        while day <= last_day:
+            spans.extend(self._open_spans(day))
+            day += timedelta(days=1)
+        return OpenTimeIndex(spans, epoch_ms(a), epoch_ms(b))
 
     def business_hours_between(self, start: datetime, end: datetime) -> float:
         """Open time elapsed from `start` to `end`, in hours; negative if `end` is earlier."""

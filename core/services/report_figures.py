@@ -5,17 +5,19 @@ Durations: first response and resolution are business hours on the desk's calend
 (working hours of working days, holidays and adjusted working days included), as the
 stages' own deadlines are. Urgent cases run on clock time (their deadlines are minutes),
 so their first response is in clock minutes. Average, median and 90th percentile are
-computed over the per-case durations, which are the only rows fetched (two timestamps a
-case); the percentile interpolates between the two nearest cases (as numpy's default).
+computed over the per-case durations, which are the only rows fetched (two times a case,
+as epoch milliseconds, measured on core/domain/open_time.py's index); the percentile
+interpolates between the two nearest cases (as numpy's default).
 """
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Sequence
 
 from core.domain.lifecycle import Severity
+from core.domain.open_time import OpenTimeIndex
 from core.services.report_periods import Bucket, Period
 from core.services.staff_desk import StaffDesk
 from core.storage.report_queries import (
@@ -99,20 +101,29 @@ class Figures:
         return self.reopened_cases / self.filed if self.filed else None
 
 
+def _open_time(desk: StaffDesk, moments: list[int]) -> OpenTimeIndex:
+    """The desk's open hours over every instant the durations span (epoch milliseconds)."""
+    if not moments:
+        return OpenTimeIndex((), 0, 0)
+    first, last = min(moments), max(moments)
+    return desk.calendar.open_time_index(datetime.fromtimestamp(first / 1000, timezone.utc), datetime.fromtimestamp(last / 1000, timezone.utc))
+
+
 async def compute(uow: UnitOfWork, desk: StaffDesk, period: Period, owner: int | None, now: datetime) -> Figures:
     queries = ReportQueries(uow.session)
     scope = Scope(period.start, period.end, owner, now)
-    calendar = desk.calendar
     responses = await queries.first_responses(scope)
+    resolved = await queries.resolutions(scope)
+    hours = _open_time(desk, [t for row in responses for t in row[:2] if t is not None] + [t for row in resolved for t in row])
     first, urgent, unanswered = [], [], 0
     for filed_at, answered_at, severity in responses:
         if answered_at is None:
             unanswered += 1
             continue
-        first.append(calendar.business_hours_between(filed_at, answered_at))
+        first.append(hours.hours_between(filed_at, answered_at))
         if severity == Severity.URGENT:
-            urgent.append((answered_at - filed_at).total_seconds() / 60)
-    resolutions = [calendar.business_hours_between(filed, accepted) for filed, accepted in await queries.resolutions(scope)]
+            urgent.append((answered_at - filed_at) / 60_000)
+    resolutions = [hours.hours_between(filed, accepted) for filed, accepted in resolved]
     buckets = period.buckets()
     edges = [b.start for b in buckets] + [period.end]
     reopened_cases, appealed_cases = await queries.quality(scope)
