@@ -49,7 +49,12 @@ class _Atom:
 
 
 def _u16(text: str) -> int:
-    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _visible_text(match: re.Match[str]) -> str:
+    raw = match.group(0)
+    return _html.unescape(raw) if raw[0] == "&" else ""
 
 
 def _tokenize(html: str) -> list[_Atom]:
@@ -82,7 +87,14 @@ def _tokenize(html: str) -> list[_Atom]:
 
 def visible_length(html: str) -> int:
     """Length Telegram counts for ``html``: tags removed, entities decoded, UTF-16 units."""
-    return sum(a.size for a in _tokenize(html) if a.kind == _TEXT)
+    return _u16(_TOKEN_RE.sub(_visible_text, html))
+
+
+def _fits(html: str, limit: int) -> bool:
+    """Whether ``html`` is one message as it is, without taking it apart. Nearly every
+    message is: its own length already bounds what Telegram counts, since removing tags
+    and decoding entities only ever shortens it."""
+    return _u16(html) <= limit or visible_length(html) <= limit
 
 
 def _open_stacks(atoms: list[_Atom]) -> list[tuple[_Atom, ...]]:
@@ -219,6 +231,8 @@ def split_html(html: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """
     if limit < 2:
         raise ValueError("limit must be at least 2 (a non-BMP character takes 2 units)")
+    if _fits(html, limit):
+        return [html]
     atoms = _tokenize(html)
     vis_atom = [i for i, a in enumerate(atoms) if a.kind == _TEXT]
     chars = [atoms[i].char for i in vis_atom]
@@ -270,7 +284,7 @@ def split_html(html: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
 def truncate_html(html: str, limit: int = TELEGRAM_TEXT_LIMIT, ellipsis: str = "…") -> str:
     """``html`` cut to one message of at most ``limit`` visible UTF-16 units, ending in
     ``ellipsis`` when cut (for messages that must stay one message, such as a case card)."""
-    if visible_length(html) <= limit:
+    if _fits(html, limit):
         return html
     parts = split_html(html, limit - _u16(ellipsis))
     return (parts[0] if parts else "") + ellipsis
