@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
 from typing import Any
 
-from .errors import conflict_polling, conflict_webhook
+from .errors import bad_request, conflict_polling, conflict_webhook
 from .registry import Ctx, method
+from .webhooks import replace_webhook
+
+# Telegram's rule for setWebhook's secret_token.
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 @method("getMe")
@@ -62,22 +67,38 @@ async def get_updates(ctx: Ctx) -> list[dict[str, Any]]:
 
 @method("setWebhook")
 async def set_webhook(ctx: Ctx) -> bool:
-    ctx.bot.webhook_url = ctx.p.str("url") or ""
+    secret = ctx.p.str("secret_token") or None
+    if secret is not None and not _SECRET_RE.fullmatch(secret):
+        raise bad_request("secret token contains unallowed characters")
+    allowed = ctx.p.json("allowed_updates")
+    if allowed is not None:
+        ctx.bot.allowed_updates = list(allowed)
     if ctx.p.bool("drop_pending_updates"):
         ctx.bot.queue.clear()
+    max_connections = min(max(ctx.p.int("max_connections", 40) or 40, 1), 100)
+    await replace_webhook(ctx.server, ctx.bot, ctx.p.str("url") or "", secret, max_connections)
     ctx.server.notify()
     return True
 
 
 @method("deleteWebhook")
 async def delete_webhook(ctx: Ctx) -> bool:
-    ctx.bot.webhook_url = ""
     if ctx.p.bool("drop_pending_updates"):
         ctx.bot.queue.clear()
+    await replace_webhook(ctx.server, ctx.bot, "", None, 1)
     ctx.server.notify()
     return True
 
 
 @method("getWebhookInfo")
 async def get_webhook_info(ctx: Ctx) -> dict[str, Any]:
-    return {"url": ctx.bot.webhook_url, "has_custom_certificate": False, "pending_update_count": len(ctx.bot.queue)}
+    info = {"url": ctx.bot.webhook_url, "has_custom_certificate": False, "pending_update_count": len(ctx.bot.queue)}
+    delivery = ctx.bot.webhook
+    if delivery is not None:
+        info["max_connections"] = delivery.max_connections
+        failed = [a for a in delivery.attempts if not a.confirmed]
+        if failed:
+            info["last_error_message"] = failed[-1].error or f"Wrong response from the webhook: {failed[-1].status}"
+    if ctx.bot.allowed_updates:
+        info["allowed_updates"] = list(ctx.bot.allowed_updates)
+    return info

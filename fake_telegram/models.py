@@ -46,6 +46,7 @@ class BotAccount:
         self.allowed_updates: list[str] | None = None
         self.poll_owner: object | None = None
         self.webhook_url = ""
+        self.webhook: Any = None  # a webhooks.WebhookDelivery while a webhook is set
         self.my_commands: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.settings: dict[str, Any] = {}

@@ -74,6 +74,9 @@ class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin, BotMembershipMi
     async def stop(self) -> None:
         self.closing = True
         self._stopping.set()
+        for account in self.bots.values():
+            if account.webhook is not None:
+                await account.webhook.stop()
         self.notify()  # lets pending long polls return at once
         if self._runner is not None:
             await self._runner.cleanup()
