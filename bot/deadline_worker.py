@@ -48,12 +48,18 @@ async def _digests(uow_factory: UnitOfWorkFactory, desk: StaffDesk, reports: Rep
         log.info("digest", extra={"digest": digest_id, "outcome": outcome})
 
 
+async def _next_due(uow_factory: UnitOfWorkFactory) -> str | None:
+    async with uow_factory() as uow:
+        pending = await DigestRepository(uow.session).pending()
+    return pending[0].due_at.isoformat() if pending else None
+
+
 async def run_deadlines(
     uow_factory: UnitOfWorkFactory, desk: StaffDesk, clock: Clock, stop: asyncio.Event, poll_seconds: float,
     reports: ReportsConfig | None = None,
 ) -> None:
     worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    planned = reports is None
+    planned = swept = reports is None
     while not stop.is_set():
         handled = 0
         try:
@@ -72,6 +78,10 @@ async def run_deadlines(
                 handled += 1
             if reports is not None:
                 await _digests(uow_factory, desk, reports, clock, worker)
+                if not swept:
+                    # From here on a digest is posted when due: one that was due is done.
+                    log.info("digest schedule checked", extra={"next_due": await _next_due(uow_factory)})
+                    swept = True
         except Exception:
             log.exception("deadline sweep failed")
         if handled < BATCH:

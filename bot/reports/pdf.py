@@ -10,6 +10,7 @@ RENDER_THREAD, off the event loop, as the charts need.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from bot.reports.charts import font_files, render_page
@@ -24,6 +25,10 @@ SIZES = {"title": 19, "subtitle": 10, "heading": 14, "text": 10, "table": 9, "fo
 HEADING_ROOM_MM = 45
 
 Label = Callable[[ParamValue], str]
+# Chinese punctuation that must not begin a line: the character before it moves down too.
+NO_LINE_START = set("，。、；：！？）」』】》〉…%％·")
+# Runs of Latin letters, digits and their joiners stay together; anything else is one piece.
+_PIECES = re.compile(r"[A-Za-z0-9@#&'’.,:;/+\-–()%]+ ?|.", re.S)
 
 
 def _cell_text(value: Cell, label: Label) -> str:
@@ -82,11 +87,34 @@ def render_pdf(document: Document, locale: str, label: Label) -> bytes:
     return bytes(pdf.output())
 
 
-def _text(pdf, text: str, size: float, colour: tuple[int, int, int], wrap, after: float = 2) -> None:  # type: ignore[no-untyped-def]
+def _text(pdf, text: str, size: float, colour: tuple[int, int, int], wrap, after: float = 2, indent: float = 0) -> None:  # type: ignore[no-untyped-def]
+    from fpdf.enums import WrapMode
+
     pdf.set_font(size=size)
     pdf.set_text_color(*colour)
-    pdf.multi_cell(0, size * 0.5, text, align="L", wrapmode=wrap, new_x="LMARGIN", new_y="NEXT")
+    if wrap == WrapMode.CHAR:
+        text = "\n".join(line for part in text.split("\n") for line in chinese_lines(part, pdf.epw - indent - 2 * pdf.c_margin - 0.5, pdf.get_string_width))
+    pdf.set_x(pdf.l_margin + indent)
+    pdf.multi_cell(pdf.epw - indent, size * 0.5, text, align="L", wrapmode=wrap, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(after)
+
+
+def chinese_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """Chinese broken into lines of at most `width`: between any two characters, but a Latin
+    word or a number stays whole and no line begins with closing punctuation."""
+    lines: list[str] = []
+    line: list[str] = []
+    for piece in _PIECES.findall(text):
+        if line and measure("".join(line) + piece.rstrip()) > width:
+            carried: list[str] = []
+            if piece[0] in NO_LINE_START and len(line) > 1:
+                carried = [line.pop()]
+            lines.append("".join(line).rstrip())
+            line = carried
+        line.append(piece)
+    if line or not lines:
+        lines.append("".join(line).rstrip())
+    return lines
 
 
 def _room(pdf) -> float:  # type: ignore[no-untyped-def]
@@ -103,7 +131,10 @@ def _section(pdf, section: Section, locale: str, label: Label, wrap) -> None:  #
             _text(pdf, label(block.text), SIZES["text"], TEXT, wrap, after=2)
         elif isinstance(block, Bullets):
             for item in block.items:
-                _text(pdf, "•  " + label(item), SIZES["text"], TEXT, wrap, after=1)
+                pdf.set_font(size=SIZES["text"])
+                pdf.set_text_color(*TEXT)
+                pdf.cell(5, SIZES["text"] * 0.5, "•")
+                _text(pdf, label(item), SIZES["text"], TEXT, wrap, after=1, indent=5)
             pdf.ln(1)
         elif isinstance(block, Table):
             _table(pdf, block, label, wrap)
