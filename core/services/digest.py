@@ -43,7 +43,7 @@ async def plan(uow: UnitOfWork, desk: StaffDesk, config: ReportsConfig) -> None:
             continue
         row.status, row.done_at = "cancelled", now
     if config.digest and not kept:
-        digests.add(next_slot(config, zone, now))
+        await digests.plan(next_slot(config, zone, now))
 
 
 async def handle_due(uow: UnitOfWork, desk: StaffDesk, config: ReportsConfig, digest_id: int, claim: str) -> str:
@@ -61,8 +61,7 @@ async def handle_due(uow: UnitOfWork, desk: StaffDesk, config: ReportsConfig, di
     # After a gap, the latest slot that passed: one digest, for the last seven days of it.
     until = latest_slot(config, zone, now)
     row.status, row.covered_until = "done", until
-    if not any(r.due_at == next_slot(config, zone, now) for r in await digests.pending()):
-        digests.add(next_slot(config, zone, now))
+    await digests.plan(next_slot(config, zone, now))
     if desk.chat_id is None:
         return "no_group"
     period = Period(until - timedelta(days=DIGEST_DAYS), until, zone.key)

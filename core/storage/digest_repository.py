@@ -18,8 +18,15 @@ class DigestRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def add(self, due_at: datetime, kind: str = WEEKLY) -> None:
-        self._session.add(Digest(kind=kind, due_at=due_at, status="pending"))
+    async def plan(self, due_at: datetime, kind: str = WEEKLY) -> None:
+        """The slot's row pending: a new one, or the one cancelled earlier (a setting changed
+        and changed back), since a slot has one row."""
+        query = select(Digest).where(Digest.kind == kind, Digest.due_at == due_at)
+        row = (await self._session.execute(query)).scalar_one_or_none()
+        if row is None:
+            self._session.add(Digest(kind=kind, due_at=due_at, status="pending"))
+        elif row.status == "cancelled":
+            row.status, row.done_at, row.claimed_by, row.claimed_until = "pending", None, None, None
 
     async def pending(self, kind: str = WEEKLY) -> Sequence[Digest]:
         query = select(Digest).where(Digest.kind == kind, Digest.status == "pending").order_by(Digest.due_at)

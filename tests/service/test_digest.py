@@ -69,6 +69,9 @@ async def test_planning_leaves_one_row_for_the_coming_slot(uow_factory, desk, cl
     # Another weekday and time: the old row is cancelled, the new slot planned.
     await plan(uow_factory, desk, ReportsConfig(digest=True, digest_weekday="friday", digest_time="17:30"))
     assert await rows(uow_factory) == [("2026-11-27 17:30", "pending", None), ("2026-11-30 09:00", "cancelled", None)]
+    # Changed back: the Monday row is pending again (a slot has one row).
+    await plan(uow_factory, desk)
+    assert await rows(uow_factory) == [("2026-11-27 17:30", "cancelled", None), ("2026-11-30 09:00", "pending", None)]
     # Turned off: nothing stays pending, and nothing is ever sent.
     await plan(uow_factory, desk, ReportsConfig(digest=False))
     assert [status for _due, status, _ in await rows(uow_factory)] == ["cancelled", "cancelled"]

@@ -158,3 +158,19 @@ async def test_an_empty_year_says_so_instead_of_drawing_nothing(uow_factory, des
 
 def test_contacts_in_free_text_are_hidden() -> None:
     assert hide_contacts("ring 0912-345-678 or (02) 2345 6789, mail a.b+c@d.co.uk; order SO-2024") == "ring ••• or •••, mail •••; order SO-2024"
+
+
+async def test_an_agents_pdf_holds_their_own_cases_under_their_name(uow_factory, desk, clock, desk_rows) -> None:
+    from core.services.report_document import build
+    from tests.service.report_fixture import AGENT
+
+    rows = await ask(uow_factory, desk, actor(AGENT, Role.AGENT), "report", "2026-10")
+    [request] = [r for r in rows if isinstance(r, SendReportFile)]
+    async with uow_factory() as uow:
+        document = await build(uow, desk, request)
+    scope = document.subtitle.params["scope"]
+    assert (scope.code, scope.params) == ("report.scope.own", {"name": "Ann"})
+    [cases] = [s for s in document.sections if s.heading.code == "report.pdf.section.cases"]
+    assert [row[0] for row in cases.blocks[1].rows] == ["KS-A"]  # Ann's only: the others are not hers
+    text = flat(pages_text(await make(uow_factory, desk, request, "en"), "en", "agent"))
+    assert "CasesownedbyAnn" in text and "KS-B" not in text
