@@ -85,6 +85,11 @@ class Document:
     sections: tuple[Section, ...]
 
 
+def _section(heading: Phrase, blocks: "list[Block] | tuple[Block, ...]") -> Section:
+    """A section without its empty tables (an empty period's charts say so instead)."""
+    return Section(heading, tuple(b for b in blocks if not (isinstance(b, Table) and not b.rows)))
+
+
 def hide_contacts(text: str) -> str:
     return _CONTACT.sub("•••", text)
 
@@ -146,7 +151,7 @@ def overview(report: Comparison) -> Section:
     if peak is not None:
         blocks.append(Paragraph(peak))
     blocks += [Figure((report_charts.over_time(now),)), Table((ITEM, CURRENT, PREVIOUS), tuple(rows), (6, 2, 2), numeric=(1, 2))]
-    return Section(Phrase("report.pdf.section.overview"), tuple(blocks))
+    return _section(Phrase("report.pdf.section.overview"), blocks)
 
 
 def breakdown(desk: StaffDesk, report: Comparison) -> Section:
@@ -155,7 +160,7 @@ def breakdown(desk: StaffDesk, report: Comparison) -> Section:
     categories = _keys([c.key for c in desk.intake.categories], now.by_category, before.by_category)
     severities = [s.value for s in Severity]
     channels = _keys([], now.by_channel, before.by_channel)
-    return Section(
+    return _section(
         Phrase("report.pdf.section.breakdown"),
         (
             Paragraph(Phrase("report.pdf.breakdown_text")),
@@ -204,7 +209,7 @@ def timeliness(report: Comparison) -> Section:
         + ((Phrase("report.pdf.all_stages"), met, due - met, _percent(met, due), _percent(before_met, before_due)),),
         (4, 2, 2, 2, 3), (1, 2, 3, 4),
     )
-    return Section(
+    return _section(
         Phrase("report.pdf.section.timeliness"),
         (
             Paragraph(Phrase("report.pdf.timeliness_text")),
@@ -242,7 +247,7 @@ def satisfaction(report: Comparison) -> Section:
         ))
     else:
         blocks.append(Paragraph(Phrase("report.pdf.no_low_ratings")))
-    return Section(Phrase("report.pdf.section.satisfaction"), tuple(blocks))
+    return _section(Phrase("report.pdf.section.satisfaction"), blocks)
 
 
 def _outcome(case: TypicalCase) -> Lines:
@@ -277,7 +282,7 @@ def typical_cases(desk: StaffDesk, cases: list[TypicalCase]) -> Section:
         ))
     else:
         blocks.append(Paragraph(Phrase("report.pdf.no_cases")))
-    return Section(Phrase("report.pdf.section.cases"), tuple(blocks))
+    return _section(Phrase("report.pdf.section.cases"), blocks)
 
 
 def improvements(desk: StaffDesk, report: Comparison, records: list[RecordLine]) -> Section:
@@ -305,7 +310,7 @@ def improvements(desk: StaffDesk, report: Comparison, records: list[RecordLine])
         ))
     else:
         blocks.append(Paragraph(Phrase("report.pdf.no_records")))
-    return Section(Phrase("report.pdf.section.improvements"), tuple(blocks))
+    return _section(Phrase("report.pdf.section.improvements"), blocks)
 
 
 def priorities(desk: StaffDesk, report: Comparison, records: list[RecordLine]) -> list[Phrase]:
@@ -342,7 +347,7 @@ def plans(desk: StaffDesk, report: Comparison, records: list[RecordLine]) -> Sec
     found = priorities(desk, report, records)
     blocks: list[Block] = [Paragraph(Phrase("report.pdf.plans_text"))]
     blocks.append(Bullets(tuple(found)) if found else Paragraph(Phrase("report.pdf.plan.nothing")))
-    return Section(Phrase("report.pdf.section.plans"), tuple(blocks))
+    return _section(Phrase("report.pdf.section.plans"), blocks)
 
 
 def document(desk: StaffDesk, report: Comparison, cases: list[TypicalCase], records: list[RecordLine], scope: Phrase) -> Document:
