@@ -203,7 +203,7 @@ def timeliness(report: Comparison) -> Section:
     met, due = now.deadlines_met
     before_met, before_due = before.deadlines_met
     deadlines = Table(
-        (Phrase("report.column.stage"), Phrase("report.column.deadlines_met"), Phrase("report.column.deadlines_missed"), SHARE,
+        (Phrase("report.column.stage"), Phrase("report.column.deadlines_met"), Phrase("report.column.deadlines_missed"), Phrase("report.pdf.column.met_share"),
          Phrase("report.pdf.column.previous_share")),
         tuple((STAGE_LABELS.get(s, stage_name(s)), *_met(now.deadlines, s), _met(before.deadlines, s)[2]) for s in stages)
         + ((Phrase("report.pdf.all_stages"), met, due - met, _percent(met, due), _percent(before_met, before_due)),),
