@@ -1,6 +1,6 @@
 """The weekly digest through the real process: the bot's clock is moved past the digest's
 time and the digest arrives once, with its chart; a restart sends nothing again; a week
-later the next one arrives, once."""
+later the next one arrives, once; after three weeks down, one digest for the latest week."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -19,6 +19,7 @@ TIMEOUT = 90.0  # the first chart of a process imports matplotlib
 SUNDAY_NOON = datetime(2026, 11, 29, 4, 0, tzinfo=timezone.utc)  # 12:00 in Shanghai
 MONDAY_SLOT = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
 NEXT_MONDAY_SLOT = datetime(2026, 12, 7, 1, 0, tzinfo=timezone.utc)
+BACK_AFTER_WEEKS = datetime(2026, 12, 30, 3, 0, tzinfo=timezone.utc)  # Wednesday 11:00 in Shanghai
 SECTIONS = '[reports]\ndigest = true\ndigest_weekday = "monday"\ndigest_time = "09:00"\n'
 
 
@@ -39,7 +40,7 @@ async def schedule_checked(desk: Staffed, count: int) -> None:
     await desk.bot.wait_for_log(lambda r: r.get("msg") == "digest schedule checked", timeout=TIMEOUT, count=count)
 
 
-async def test_the_digest_arrives_once_across_a_restart_and_again_a_week_later(fake_server, tmp_path: Path) -> None:
+async def test_the_digest_arrives_once_across_a_restart_a_week_and_a_gap(fake_server, tmp_path: Path) -> None:
     clock_file = tmp_path / "clock-offset"
     set_clock(clock_file, SUNDAY_NOON)
     env = {"CLOCK_OFFSET_FILE": str(clock_file), "DEADLINE_POLL_SECONDS": "0.2"}
@@ -69,3 +70,13 @@ async def test_the_digest_arrives_once_across_a_restart_and_again_a_week_later(f
         await wait_outbox_settled(desk.database_url)
         assert len(digests(desk)) == 4
         assert rows(desk) == [("2026-11-30 01:00", "done"), ("2026-12-07 01:00", "done"), ("2026-12-14 01:00", "pending")]
+
+        # Down for three weeks: one digest when it is back, and the next planned from now.
+        await desk.bot.stop_async()
+        set_clock(clock_file, BACK_AFTER_WEEKS)
+        desk.bot.start()
+        await schedule_checked(desk, 3)
+        await desk.server.wait_for(lambda: len(digests(desk)) >= 6, timeout=TIMEOUT)
+        await wait_outbox_settled(desk.database_url)
+        assert len(digests(desk)) == 6 and "12月21日" in digests(desk)[-2]["text"] and "12月28日" in digests(desk)[-2]["text"]
+        assert rows(desk)[-2:] == [("2026-12-14 01:00", "done"), ("2027-01-04 01:00", "pending")]
