@@ -77,7 +77,8 @@ async def run_deadlines(
                 log.info("deadline", extra={"deadline": deadline_id, "outcome": outcome})
                 handled += 1
             if reports is not None:
-                await _digests(uow_factory, desk, reports, clock, worker)
+                if reports.digest:  # off: the planning above cancelled any row left over
+                    await _digests(uow_factory, desk, reports, clock, worker)
                 if not swept:
                     # From here on a digest is posted when due: one that was due is done.
                     log.info("digest schedule checked", extra={"next_due": await _next_due(uow_factory)})
