@@ -101,12 +101,12 @@ SECTIONS = {
 }
 # Words and figures each locale's PDF must show (compared without spaces: lines wrap).
 FIGURES = {
-    "en": ("5 complaints were filed in the period (+150% against 2", "The busiest week", "Product quality", "40%", "Urgent", "Major", "Whole desk",
+    "en": ("5 complaints were filed in the period; the previous period had 2 (+150%)", "The busiest week", "Product quality", "40%", "Urgent", "Major", "Whole desk",
            "First response (business hours)", "1.2", "6.9", "33%", "3.5 of 5 stars", "Too slow", "Train staff", "Packed without padding",
            "Refunded in full", "cost 100.00", "reopened 1×", "appealed", "(erased at the customer's request)", "still open and carry over"),
-    "zh_Hans": ("本期共收到投诉5件", "产品质量", "40%", "紧急", "全部案件", "首次回应（工作小时）", "6.9", "33%", "平均3.5星", "Tooslow", "Trainstaff",
+    "zh_Hans": ("本期共收到投诉5件，上期2件（+150%）", "产品质量", "40%", "紧急", "全部案件", "首次回应（工作小时）", "6.9", "33%", "平均3.5星", "Tooslow", "Trainstaff",
                 "Packedwithoutpadding", "费用100.00", "重新处理1次", "已申诉", "（已应客户要求删除）", "将转入下期继续处理"),
-    "zh_Hant": ("本期共收到投訴5件", "產品品質", "40%", "緊急", "全部案件", "首次回應（工作小時）", "6.9", "33%", "平均3.5星", "Tooslow", "Trainstaff",
+    "zh_Hant": ("本期共收到投訴5件，上期2件（+150%）", "產品品質", "40%", "緊急", "全部案件", "首次回應（工作小時）", "6.9", "33%", "平均3.5星", "Tooslow", "Trainstaff",
                 "Packedwithoutpadding", "費用100.00", "重新處理1次", "已申訴", "（已應客戶要求刪除）", "將轉入下期繼續處理"),
 }
 
