@@ -210,3 +210,20 @@ async def test_report_for_the_year_attaches_a_pdf_whose_pages_render(fake_server
         await desk.server.wait_for(lambda: len(photos_of(after(desk, cursor))) >= 4, timeout=TIMEOUT)
         await wait_outbox_settled(desk.database_url)
         assert not [m for m in after(desk, cursor) if m.get("document")]
+
+
+async def test_a_pdf_that_fails_once_arrives_once(fake_server, tmp_path: Path) -> None:
+    import pypdfium2
+
+    async with desk_in(fake_server, tmp_path, "zh_Hans", SEND_BACKOFF_CAP_SECONDS="1") as desk:
+        fake_server.inject_fault("502", count=1, method="sendDocument")
+        cursor = len(desk.group_messages())
+        desk.supervisor.send_text_in(desk.group, "/report month")
+        await desk.server.wait_for(lambda: any(m.get("document") for m in after(desk, cursor)), timeout=TIMEOUT)
+        await desk.bot.wait_for_log(lambda r: r.get("msg") == "delivery will be retried" and r.get("method") == "send_report_file", timeout=TIMEOUT)
+        await desk.server.wait_for(lambda: not query(desk, "SELECT 1 FROM outbox WHERE status = 'pending'"), timeout=TIMEOUT)
+        [document] = [m for m in after(desk, cursor) if m.get("document")]
+        assert document["caption"].startswith("📄 管理报告")
+        pdf = pypdfium2.PdfDocument(desk.server.files.get(document["document"]["file_id"]).data)
+        assert "投诉处理工作报告" in "".join(pdf[0].get_textpage().get_text_range().split())
+        assert [c.method for c in desk.server.calls].count("sendDocument") == 2
