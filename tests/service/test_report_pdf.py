@@ -101,9 +101,9 @@ SECTIONS = {
 }
 # Words and figures each locale's PDF must show (compared without spaces: lines wrap).
 FIGURES = {
-    "en": ("5 complaints were filed in the period; the previous period had 2 (+150%)", "The busiest week", "Product quality", "40%", "Urgent", "Major", "Whole desk",
-           "First response (business hours)", "1.2", "6.9", "33%", "3.5 of 5 stars", "Too slow", "Train staff", "Packed without padding",
-           "Refunded in full", "cost 100.00", "reopened 1×", "appealed", "(erased at the customer's request)", "still open and carry over"),
+    "en": ("Complaints filed in the period: 5; in the previous period: 2 (+150%)", "The busiest week", "Product quality", "40%", "Urgent", "Major", "Whole desk",
+           "First response (business hours)", "1.2", "6.9", "33%", "Ratings given: 2, 3.5 of 5 stars", "Too slow", "Train staff", "Packed without padding",
+           "Refunded in full", "cost 100.00", "reopened 1×", "appealed", "(erased at the customer's request)", "Carried over into the next period, still open: 2"),
     "zh_Hans": ("本期共收到投诉5件，上期2件（+150%）", "产品质量", "40%", "紧急", "全部案件", "首次回应（工作小时）", "6.9", "33%", "平均3.5星", "Tooslow", "Trainstaff",
                 "Packedwithoutpadding", "费用100.00", "重新处理1次", "已申诉", "（已应客户要求删除）", "将转入下期继续处理"),
     "zh_Hant": ("本期共收到投訴5件，上期2件（+150%）", "產品品質", "40%", "緊急", "全部案件", "首次回應（工作小時）", "6.9", "33%", "平均3.5星", "Tooslow", "Trainstaff",
@@ -151,7 +151,7 @@ async def test_an_erased_customers_case_stays_pseudonymous_and_statement_free(uo
 async def test_an_empty_year_says_so_instead_of_drawing_nothing(uow_factory, desk, clock, desk_rows) -> None:
     data = await make(uow_factory, desk, await pdf_request(uow_factory, desk, "2025"), "en")
     text = flat(pages_text(data, "en", "empty"))
-    for words in ("0 complaints were filed", "No case of the period meets the rule.", "No resolution record naming a cause",
+    for words in ("Complaints filed in the period: 0", "No case of the period meets the rule.", "No resolution record naming a cause",
                   "Nothing in this period's figures calls for special attention."):
         assert "".join(words.split()) in text, words
 
