@@ -123,11 +123,12 @@ def _keys(known, *counts: dict) -> list:  # type: ignore[no-untyped-def,type-arg
     return [k for k in known if k in present] + sorted(present - set(known), key=str)
 
 
-def _peak(figures: Figures) -> Phrase | None:
+def peak(figures: Figures) -> Phrase | None:
+    """The week or month with the most filings, when one stands out (a tie names none)."""
     filed = figures.timeline["filed"]
-    if not any(filed):
+    if not any(filed) or filed.count(max(filed)) > 1:
         return None
-    index = max(range(len(filed)), key=lambda i: (filed[i], -i))
+    index = filed.index(max(filed))
     bucket = figures.buckets[index]
     if figures.period.bucket_unit() == WEEK:
         return Phrase("report.pdf.peak_week", start=bucket.start.astimezone(figures.period.tz).date().isoformat(), count=filed[index])
@@ -147,9 +148,9 @@ def overview(report: Comparison) -> Section:
         concluded=now.concluded, accepted=now.accepted, open=now.still_open,
     )
     blocks: list[Block] = [Paragraph(text)]
-    peak = _peak(now)
-    if peak is not None:
-        blocks.append(Paragraph(peak))
+    busiest = peak(now)
+    if busiest is not None:
+        blocks.append(Paragraph(busiest))
     blocks += [Figure((report_charts.over_time(now),)), Table((ITEM, CURRENT, PREVIOUS), tuple(rows), (6, 2, 2), numeric=(1, 2))]
     return _section(Phrase("report.pdf.section.overview"), blocks)
 

@@ -101,7 +101,7 @@ SECTIONS = {
 }
 # Words and figures each locale's PDF must show (compared without spaces: lines wrap).
 FIGURES = {
-    "en": ("Complaints filed in the period: 5; in the previous period: 2 (+150%)", "The busiest week", "Product quality", "40%", "Urgent", "Major", "Whole desk",
+    "en": ("Complaints filed in the period: 5; in the previous period: 2 (+150%)", "Product quality", "40%", "Urgent", "Major", "Whole desk",
            "First response (business hours)", "1.2", "6.9", "33%", "Ratings given: 2, 3.5 of 5 stars", "Too slow", "Train staff", "Packed without padding",
            "Refunded in full", "cost 100.00", "reopened 1×", "appealed", "(erased at the customer's request)", "Carried over into the next period, still open: 2"),
     "zh_Hans": ("本期共收到投诉5件，上期2件（+150%）", "产品质量", "40%", "紧急", "全部案件", "首次回应（工作小时）", "6.9", "33%", "平均3.5星", "Tooslow", "Trainstaff",
@@ -174,3 +174,19 @@ async def test_an_agents_pdf_holds_their_own_cases_under_their_name(uow_factory,
     assert [row[0] for row in cases.blocks[1].rows] == ["KS-A"]  # Ann's only: the others are not hers
     text = flat(pages_text(await make(uow_factory, desk, request, "en"), "en", "agent"))
     assert "CasesownedbyAnn" in text and "KS-B" not in text
+
+
+def test_the_busiest_week_or_month_is_named_only_when_one_stands_out() -> None:
+    from types import SimpleNamespace
+
+    from core.services.report_document import peak
+    from core.services.report_periods import parse_period
+
+    october = parse_period("2026-10", at("2026-11-05 12:00"), "Asia/Shanghai")
+    weeks = SimpleNamespace(period=october, buckets=october.buckets(), timeline={"filed": [1, 3, 0, 2, 1]})
+    assert (peak(weeks).code, peak(weeks).params) == ("report.pdf.peak_week", {"start": "2026-10-05", "count": 3})
+    assert peak(SimpleNamespace(period=october, buckets=october.buckets(), timeline={"filed": [1, 1, 1, 1, 1]})) is None
+    assert peak(SimpleNamespace(period=october, buckets=october.buckets(), timeline={"filed": [0, 0, 0, 0, 0]})) is None
+    year = parse_period("2026", at("2026-11-05 12:00"), "Asia/Shanghai")
+    months = SimpleNamespace(period=year, buckets=year.buckets(), timeline={"filed": [0] * 10 + [4, 1]})
+    assert (peak(months).code, peak(months).params) == ("report.pdf.peak_month", {"month": "2026-11", "count": 4})
