@@ -4,7 +4,8 @@ every word through the catalogs in the reader's locale.
 Text is set in Noto Sans SC, or Noto Sans TC with SC behind it for Traditional Chinese (the
 fonts the charts use, embedded as subsets), so no script shows a missing-glyph box. The
 fonts have one weight: headings stand out by size and colour. Chinese has no spaces, so
-its lines break between any two characters; English breaks between words. Charts are
+its lines break between any two characters, except inside a Latin word or a number and
+before closing punctuation (`chinese_lines`); English breaks between words. Charts are
 drawn by bot/reports/charts.py as pictures the width of the text. Callers run this in
 RENDER_THREAD, off the event loop, as the charts need.
 """
