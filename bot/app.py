@@ -221,7 +221,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
             sender = None  # the main process sends what this one commits
             startup.finish()
             log.info("running as a deadline worker only")
-            await run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds)
+            await run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds, deployment.reports)
             return 0
         dispatcher = build_dispatcher(settings, uow_factory, clock, intake, desk, deployment.abuse, monitor)
         # Where the bot can still post in the handler group, one notice lists what is wrong.
@@ -242,7 +242,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
         workers = [
             asyncio.create_task(sender.run(stop), name="outbox-sender"),
             asyncio.create_task(housekeeping(uow_factory, stop), name="housekeeping"),
-            asyncio.create_task(run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds), name="deadlines"),
+            asyncio.create_task(run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds, deployment.reports), name="deadlines"),
         ]
 
         def serving() -> None:

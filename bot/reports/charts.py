@@ -94,8 +94,9 @@ def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
 
-def render_page(charts: Sequence[Chart], locale: str, label: Label) -> bytes:
-    """One picture of one to three panels, as PNG bytes."""
+def render_page(charts: Sequence[Chart], locale: str, label: Label, size: tuple[int, int] | None = None) -> bytes:
+    """One picture of one to three panels, as PNG bytes; `size`: (width, height) in pixels
+    instead of a phone's (the PDF's charts are wider than they are tall)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -104,9 +105,9 @@ def render_page(charts: Sequence[Chart], locale: str, label: Label) -> bytes:
 
     fonts = families(locale)
     panels = max(1, len(charts))
-    height = PANEL_HEIGHT_PX.get(panels, 540) * panels
+    width, height = size or (WIDTH_PX, PANEL_HEIGHT_PX.get(panels, 540) * panels)
     with matplotlib.rc_context({"font.family": fonts, "font.size": SIZES["label"], "axes.unicode_minus": False, "text.color": TEXT_COLOUR}):
-        figure = Figure(figsize=(WIDTH_PX / DPI, height / DPI), dpi=DPI, layout="constrained", facecolor="white")
+        figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained", facecolor="white")
         FigureCanvasAgg(figure)
         figure.get_layout_engine().set(w_pad=0.12, h_pad=0.12, hspace=0.08)  # type: ignore[union-attr]
         axes = figure.subplots(panels, 1, squeeze=False)[:, 0]

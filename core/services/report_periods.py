@@ -4,6 +4,7 @@
     week                    this week so far (from Monday)
     month, quarter, year    this month, quarter or year so far
     2026-11                 that whole month
+    2026                    that whole year
     2026-11-01..2026-11-30  those days, both included
 
 Days are the desk's local days (its business calendar's timezone). Every period is
@@ -26,6 +27,7 @@ MAX_DAYS = 3 * 366 + 1
 WEEK, MONTH, QUARTER, YEAR = "week", "month", "quarter", "year"
 _TO_DATE = (WEEK, MONTH, QUARTER, YEAR)
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+_YEAR_RE = re.compile(r"^(\d{4})$")
 _RANGE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\s*(?:\.\.|–|—|~|～)\s*(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
@@ -45,8 +47,9 @@ class Period:
     start: datetime
     end: datetime
     zone: str
-    # How the previous period is found: "days" (as many days just before), "month"
-    # (the calendar month before), or a to-date unit (week, month, quarter, year).
+    # How the previous period is found: "days" (as many days just before),
+    # "calendar_month" or "calendar_year" (the month or year before), or a to-date unit
+    # (week, month, quarter, year).
     kind: str = "days"
 
     @property
@@ -72,6 +75,9 @@ class Period:
             first = self.first_day.replace(day=1)
             before = _month_start(first, -1)
             return Period(_at(before, tz), _at(first, tz), self.zone, self.kind)
+        if self.kind == "calendar_year":
+            first = self.first_day.replace(month=1, day=1)
+            return Period(_at(first.replace(year=first.year - 1), tz), _at(first, tz), self.zone, self.kind)
         if self.kind in _TO_DATE:
             unit_start = self.first_day
             before = _unit_start(unit_start - timedelta(days=1), self.kind)
@@ -115,6 +121,12 @@ def parse_period(text: str | None, now: datetime, zone: str) -> Period | None:
         if first is None:
             return None
         return Period(_at(first, tz), _at(_month_start(first, 1), tz), zone, "calendar_month")
+    year = _YEAR_RE.match(words)
+    if year:
+        first = _date(int(year.group(1)), 1, 1)
+        if first is None:
+            return None
+        return Period(_at(first, tz), _at(first.replace(year=first.year + 1), tz), zone, "calendar_year")
     days = _RANGE_RE.match(words)
     if days:
         numbers = [int(g) for g in days.groups()]

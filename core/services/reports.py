@@ -4,6 +4,8 @@
 charts (core/services/report_charts.py), which are drawn when sent. /export sends the
 period's cases as a spreadsheet, one row each with a sheet per figure, and as a CSV; both
 files are made when sent, from the period the row names (core/services/report_export.py).
+A report for a month or a year (PDF_KINDS) also attaches the management report as a PDF,
+made when sent as well (core/services/report_document.py).
 
 Supervisors and directors see the whole desk; an agent sees the cases they own. What each
 figure counts is in core/storage/report_queries.py, how durations are measured in
@@ -22,6 +24,8 @@ from core.services.staff_desk import StaffDesk
 from core.storage.uow import UnitOfWork
 
 COMMENT_CHARS = 200
+# The periods whose /report attaches the PDF: this month or year so far, a named month or year.
+PDF_KINDS = ("month", "year", "calendar_month", "calendar_year")
 NONE = Phrase("report.none")
 
 
@@ -184,6 +188,14 @@ class Reports:
                 Phrase("report.charts_caption", start=start, end=end, scope=scope), thread_id=self.thread_id,
             )
         )
+        if period.kind in PDF_KINDS:
+            self.uow.emit(
+                SendReportFile(
+                    self.actor.chat_id, self.desk.locale, "pdf", f"kesu-report-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.pdf",
+                    period.start, period.end, period.kind, owner, False, Phrase("report.pdf.caption", start=start, end=end, scope=scope),
+                    thread_id=self.thread_id,
+                )
+            )
 
     async def export(self, argument: str | None) -> None:
         period = self._period("export", argument)

@@ -274,3 +274,21 @@ class BannedUser(Base):
     banned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When the user was told they are banned (only once).
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Digest(Base):
+    """A weekly digest planned for the handler group: a worker claims the row when due, as
+    it claims deadlines. One row per slot, so a slot cannot be planned twice."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("kind", "due_at"), Index("ix_digests_status_due", "status", "due_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # weekly
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | cancelled
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The end of the seven days the digest reported on (its slot, or a later one after a gap).
+    covered_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -176,3 +176,54 @@ async def test_an_album_that_fails_once_arrives_once(fake_server, tmp_path: Path
         await desk.server.wait_for(lambda: not query(desk, "SELECT 1 FROM outbox WHERE status = 'pending'"), timeout=TIMEOUT)
         assert len(photos_of(after(desk, cursor))) == 4
         assert [c.method for c in desk.server.calls].count("sendMediaGroup") == 2
+
+
+PDF_TITLE = {"zh_Hans": "投诉处理工作报告", "zh_Hant": "投訴處理工作報告", "en": "Complaint handling report"}
+
+
+@pytest.mark.parametrize("locale", ["zh_Hant", "en"])
+async def test_report_for_the_year_attaches_a_pdf_whose_pages_render(fake_server, tmp_path: Path, locale: str) -> None:
+    import pypdfium2
+
+    async with desk_in(fake_server, tmp_path, locale) as desk:
+        summary, *album, document = await ask(desk, desk.supervisor, "/report year", expected=6)
+        assert summary["text"].startswith(SUMMARY[locale][0]) and len(photos_of(album)) == 4
+        assert document["document"]["file_name"].endswith(".pdf") and document["document"]["file_name"].startswith("kesu-report-2026")
+        assert "PDF" in document["caption"]
+        data = desk.server.files.get(document["document"]["file_id"]).data
+        pdf = pypdfium2.PdfDocument(data)
+        assert len(pdf) >= 5
+        text = ""
+        for index in range(len(pdf)):
+            page = pdf[index]
+            text += page.get_textpage().get_text_range()
+            image = page.render(scale=1).to_pil()
+            assert image.width > 500 and image.getextrema() != ((255, 255), (255, 255), (255, 255))
+            if os.environ.get("KESU_REPORT_PICTURES"):
+                image.save(Path(os.environ["KESU_REPORT_PICTURES"]) / f"report-pdf-{locale}-{index + 1}.png")
+        flat = "".join(text.split())
+        assert PDF_TITLE[locale].replace(" ", "") in flat and "KS-SEED-2" in flat  # the urgent case is a typical one
+        assert "13800138000" not in flat and "91234567" not in flat  # no contact, ever
+        # /report for the last 30 days brings no PDF.
+        cursor = len(desk.group_messages())
+        desk.supervisor.send_text_in(desk.group, "/report")
+        await desk.server.wait_for(lambda: len(photos_of(after(desk, cursor))) >= 4, timeout=TIMEOUT)
+        await wait_outbox_settled(desk.database_url)
+        assert not [m for m in after(desk, cursor) if m.get("document")]
+
+
+async def test_a_pdf_that_fails_once_arrives_once(fake_server, tmp_path: Path) -> None:
+    import pypdfium2
+
+    async with desk_in(fake_server, tmp_path, "zh_Hans", SEND_BACKOFF_CAP_SECONDS="1") as desk:
+        fake_server.inject_fault("502", count=1, method="sendDocument")
+        cursor = len(desk.group_messages())
+        desk.supervisor.send_text_in(desk.group, "/report month")
+        await desk.server.wait_for(lambda: any(m.get("document") for m in after(desk, cursor)), timeout=TIMEOUT)
+        await desk.bot.wait_for_log(lambda r: r.get("msg") == "delivery will be retried" and r.get("method") == "send_report_file", timeout=TIMEOUT)
+        await desk.server.wait_for(lambda: not query(desk, "SELECT 1 FROM outbox WHERE status = 'pending'"), timeout=TIMEOUT)
+        [document] = [m for m in after(desk, cursor) if m.get("document")]
+        assert document["caption"].startswith("📄 管理报告")
+        pdf = pypdfium2.PdfDocument(desk.server.files.get(document["document"]["file_id"]).data)
+        assert "投诉处理工作报告" in "".join(pdf[0].get_textpage().get_text_range().split())
+        assert [c.method for c in desk.server.calls].count("sendDocument") == 2

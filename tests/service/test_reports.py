@@ -161,7 +161,7 @@ async def ask(uow_factory, desk, who: Actor, command: str, argument: str | None,
 
 
 async def test_a_supervisor_gets_the_desks_summary_and_charts_in_the_groups_locale(uow_factory, desk, clock, desk_rows) -> None:
-    summary, charts = await ask(uow_factory, desk, actor(SUPERVISOR, Role.SUPERVISOR), "report", "2026-10", thread_id=5)
+    summary, charts, _pdf = await ask(uow_factory, desk, actor(SUPERVISOR, Role.SUPERVISOR), "report", "2026-10", thread_id=5)
     assert isinstance(summary, SendMessage) and isinstance(charts, SendCharts)
     assert summary.locale == charts.locale == desk.locale == "zh_Hans" and summary.thread_id == charts.thread_id == 5
     p = summary.text.params
@@ -182,7 +182,8 @@ async def test_a_supervisor_gets_the_desks_summary_and_charts_in_the_groups_loca
 
 
 async def test_an_agent_gets_their_own_cases_only(uow_factory, desk, clock, desk_rows) -> None:
-    summary, charts = await ask(uow_factory, desk, actor(AGENT, Role.AGENT), "report", "2026-10")
+    summary, charts, pdf = await ask(uow_factory, desk, actor(AGENT, Role.AGENT), "report", "2026-10")
+    assert isinstance(pdf, SendReportFile) and (pdf.file_format, pdf.owner_id) == ("pdf", AGENT)
     assert summary.text.params["scope"] == charts.caption.params["scope"]
     assert summary.text.params["scope"].code == "report.scope.own" and summary.text.params["scope"].params == {"name": "Ann"}
     lines = {line.code: line.params for line in summary.text.params["lines"].items}

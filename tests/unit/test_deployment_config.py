@@ -200,7 +200,11 @@ GOOD_REFERENCE = reference(f'key = "r"\n{LABEL}\n{PROMPT}')
 
 ERRORS = [
     # top level and [intake]
-    ("[reports]\nweekly = true\n", "reports", "unknown section"),
+    ("[report]\nweekly = true\n", "report", "unknown section"),
+    ("[reports]\nweekly = true\n", "reports.weekly", "unknown key"),
+    ('[reports]\ndigest = "yes"\n', "reports.digest", "expected true or false, got a string"),
+    ('[reports]\ndigest_weekday = "Mon"\n', "reports.digest_weekday", "must be one of"),
+    ('[reports]\ndigest_time = "9 am"\n', "reports.digest_time", "expected a time of day"),
     ("intake = 5\n", "intake", "expected a table"),
     ("[intake]\nmin_statement_lenght = 10\n", "intake.min_statement_lenght", "unknown key"),
     ('[intake]\nmin_statement_length = "10"\n', "intake.min_statement_length", "expected an integer, got a string"),
@@ -272,7 +276,12 @@ INTAKE_KEYS = (
 USER_IDS = "must be a list of Telegram user ids (positive integers)"
 
 EXACT_MESSAGES = [
-    ("[reports]\n", "reports: unknown section (expected one of: intake, staff, sla, abuse)"),
+    ("[report]\n", "report: unknown section (expected one of: intake, staff, sla, abuse, reports)"),
+    ("[reports]\ndigest_hour = 9\n", "reports.digest_hour: unknown key (expected one of: digest, digest_weekday, digest_time)"),
+    ('[reports]\ndigest_weekday = "Monday"\n',
+     "reports.digest_weekday: must be one of 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'"),
+    ('[reports]\ndigest_time = "24:00"\n', 'reports.digest_time: expected a time of day as "HH:MM" (24-hour, e.g. "09:00"), got \'24:00\''),
+    ("[reports]\ndigest_time = 09:00:00\n", "reports.digest_time: expected a string, got time"),
     ("[intake]\nmin_statement_lenght = 10\n", f"intake.min_statement_lenght: unknown key (expected one of: {INTAKE_KEYS})"),
     ("[intake]\nmax_open_cases = \"3\"\n", "intake.max_open_cases: expected an integer, got a string"),
     ("[intake]\nmax_open_cases = 0\n", "intake.max_open_cases: must be at least 1, got 0"),
@@ -423,3 +432,9 @@ def test_fields_compare_by_value() -> None:
     one = ReferenceField(key="k", label=text, prompt=text, pattern="a+")
     assert one == ReferenceField(key="k", label=text, prompt=text, pattern="a+")
     assert hash(one) == hash(ReferenceField(key="k", label=text, prompt=text, pattern="a+"))
+
+
+def test_the_reports_table_reads_the_digest_schedule(tmp_path) -> None:
+    reports = load_config(write(tmp_path, '[reports]\ndigest = true\ndigest_weekday = "friday"\ndigest_time = "7:30"\n')).reports
+    assert (reports.digest, reports.digest_weekday, reports.digest_time, reports.weekday_index) == (True, "friday", "07:30", 4)
+    assert default_config().reports.digest is False

@@ -57,3 +57,17 @@ def test_the_csv_is_utf8_with_a_byte_order_mark_and_no_formulas() -> None:
     assert rows[0] == ["案件编号", "类别", "提交时间", "联系电话", "评价留言", "补救费用"]
     assert rows[1] == ["KS-1", "其他", "2026-10-09 17:00", "+86 138••••8000", "'=HYPERLINK(\"http://x\")", "12.5"]
     assert rows[2][2:] == ["", "", "'@sum", ""]
+
+
+def test_chinese_lines_keep_words_whole_and_never_start_with_closing_punctuation() -> None:
+    from bot.reports.pdf import chinese_lines
+
+    def width(text: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    lines = chinese_lines("本期案件中仍有 2 件未结。处理记录 Train staff 已完成", 20, width)
+    assert lines == ["本期案件中仍有 2 件", "未结。处理记录 Train", "staff 已完成"]
+    assert all(width(line) <= 20 for line in lines)
+    # The full stop would begin a line: the character before it goes down with it.
+    assert chinese_lines("一二三四五。", 10, width) == ["一二三四", "五。"]
+    assert chinese_lines("", 10, width) == [""]

@@ -55,6 +55,13 @@ def test_a_named_month_is_the_whole_month_beside_the_month_before() -> None:
     assert span(parse_period("2026-1", NOW, ZONE).previous()) == (local("2025-12-01 00:00"), local("2026-01-01 00:00"))
 
 
+def test_a_named_year_is_the_whole_year_beside_the_year_before() -> None:
+    period = parse_period("2026", NOW, ZONE)
+    assert (span(period), period.kind) == ((local("2026-01-01 00:00"), local("2027-01-01 00:00")), "calendar_year")
+    assert span(period.previous()) == (local("2025-01-01 00:00"), local("2026-01-01 00:00"))
+    assert period.bucket_unit() == "month" and len(period.buckets()) == 12
+
+
 def test_days_are_both_included_beside_as_many_days_before() -> None:
     period = parse_period("2026-11-01..2026-11-30", NOW, ZONE)
     assert span(period) == (local("2026-11-01 00:00"), local("2026-12-01 00:00"))
@@ -64,7 +71,7 @@ def test_days_are_both_included_beside_as_many_days_before() -> None:
 
 @pytest.mark.parametrize("words", [
     "fortnight", "2026-13", "2026-00", "1999-05", "2026-11-31..2026-12-01", "2026-11-30..2026-11-01", "2020-01-01..2026-01-01",
-    "2026/11", "last month", "2026-11-01..", "-1",
+    "2026/11", "last month", "2026-11-01..", "-1", "1999", "20266",
 ])
 def test_other_words_name_no_period(words: str) -> None:
     assert parse_period(words, NOW, ZONE) is None
