@@ -19,6 +19,7 @@ from pydantic import AfterValidator, Field
 
 from core.domain.abuse import AbuseConfig, AbuseTable
 from core.domain.config_errors import Count, DeploymentConfigError, Table, Text, building, error_at, say, validated
+from core.domain.repeats import RepeatsConfig, RepeatsTable
 from core.domain.sla import SlaPolicy, SlaTable, default_sla
 from core.domain.staff import StaffConfig, StaffTable
 from core.locale import SUPPORTED_LOCALES
@@ -113,6 +114,7 @@ class DeploymentConfig:
     staff: StaffConfig = StaffConfig()
     sla: SlaPolicy = field(default_factory=default_sla)
     abuse: AbuseConfig = AbuseConfig()
+    repeats: RepeatsConfig = RepeatsConfig()
 
 
 # --- defaults (docs/process.md §1–§2) --------------------------------------------------------
@@ -251,6 +253,7 @@ _Intake = building(IntakeConfig, _IntakeTable)
 _Staff = building(StaffConfig, StaffTable)
 _Sla = Annotated[SlaTable, AfterValidator(SlaTable.policy)]
 _Abuse = building(AbuseConfig, AbuseTable)
+_Repeats = building(RepeatsConfig, RepeatsTable)
 
 
 class _DeploymentFile(Table):
@@ -258,6 +261,7 @@ class _DeploymentFile(Table):
     staff: _Staff = StaffConfig()
     sla: _Sla = default_sla()
     abuse: _Abuse = AbuseConfig()
+    repeats: _Repeats = RepeatsConfig()
 
 
 # --- loading -----------------------------------------------------------------------------
