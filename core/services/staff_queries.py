@@ -53,6 +53,9 @@ EVENT_NAMES = {
     "personal_data_erased": Phrase("event.personal_data_erased"),
     "late_notice": Phrase("event.late_notice"),
     "overall_limit": Phrase("event.overall_limit"),
+    "repeat_of": Phrase("event.repeat_of"),
+    "repeated": Phrase("event.repeated"),
+    "shared_reference": Phrase("event.shared_reference"),
 }
 OTHER_EVENT = Phrase("event.other")
 

@@ -272,7 +272,7 @@ INTAKE_KEYS = (
 USER_IDS = "must be a list of Telegram user ids (positive integers)"
 
 EXACT_MESSAGES = [
-    ("[reports]\n", "reports: unknown section (expected one of: intake, staff, sla, abuse)"),
+    ("[reports]\n", "reports: unknown section (expected one of: intake, staff, sla, abuse, repeats)"),
     ("[intake]\nmin_statement_lenght = 10\n", f"intake.min_statement_lenght: unknown key (expected one of: {INTAKE_KEYS})"),
     ("[intake]\nmax_open_cases = \"3\"\n", "intake.max_open_cases: expected an integer, got a string"),
     ("[intake]\nmax_open_cases = 0\n", "intake.max_open_cases: must be at least 1, got 0"),
