@@ -11,8 +11,8 @@ of the two feature sets, |A ∩ B| / sqrt(|A| |B|): 1 for the same words, and fa
 statement is much shorter than the other, as a customer's second message often is.
 
 Thresholds, set on the pairs of tests/unit/test_repeats.py (zh_Hans, zh_Hant, English and
-across scripts): the same matter reworded scores 0.44–0.86, different matters of one
-customer 0.00–0.22, even with the same request words. STATEMENT_LIKENESS (0.40) is a repeat
+across scripts): the same matter reworded scores 0.45–0.86, different matters of one
+customer 0.00–0.21, even with the same request words. STATEMENT_LIKENESS (0.40) is a repeat
 on its own; within the same category CATEGORY_LIKENESS (0.30) is enough. A category alone
 is not: one customer may well have two product faults. The same reference (an order
 number) is a repeat whatever the words.
