@@ -12,6 +12,7 @@ What the threads and the customer hear follows from the RelatedCasesFound event
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Sequence
 
@@ -40,7 +41,7 @@ async def find_related(uow: UnitOfWork, desk: StaffDesk, case: Case) -> RelatedC
     settings = desk.repeats
     candidates = await uow.related.repeat_candidates(case, now - timedelta(days=settings.recent_days))
     found = likeliest(complaint(case), [(earlier, complaint(earlier)) for earlier in candidates])
-    repeat: dict[str, object] = {}
+    event = RelatedCasesFound(case)
     if found is not None:
         earlier, match = found
         score = round(match.likeness, 3)
@@ -49,16 +50,16 @@ async def find_related(uow: UnitOfWork, desk: StaffDesk, case: Case) -> RelatedC
                         reference_key=match.reference, created_at=now)
         )
         case.tier = max(case.tier, REPEAT_TIER)
-        uow.cases.record_event(case.id, now, SYSTEM, "repeat_of", text=earlier.number, why=match.reason.value, likeness=score, tier=case.tier)
+        uow.cases.record_event(case.id, now, SYSTEM, "repeat_of", number=earlier.number, why=match.reason.value, likeness=score, tier=case.tier)
         raised = earlier.stage not in FINAL_STAGES and earlier.tier < REPEAT_TIER
         if raised:
             earlier.tier, earlier.updated_at = REPEAT_TIER, now
-        uow.cases.record_event(earlier.id, now, SYSTEM, "repeated", text=case.number, why=match.reason.value, tier=earlier.tier)
-        repeat = {"repeat_of": earlier, "reason": match.reason.value, "likeness": score, "reference": match.reference, "raised": raised}
+        uow.cases.record_event(earlier.id, now, SYSTEM, "repeated", number=case.number, why=match.reason.value, tier=earlier.tier)
+        event = RelatedCasesFound(case, earlier, match.reason.value, score, match.reference, raised)
     shared = await _shared_references(uow, desk, case)
-    if not repeat and not shared:
+    if event.repeat_of is None and not shared:
         return None
-    return RelatedCasesFound(case, shared=shared, **repeat)  # type: ignore[arg-type]
+    return replace(event, shared=shared)
 
 
 async def _shared_references(uow: UnitOfWork, desk: StaffDesk, case: Case) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -80,7 +81,7 @@ async def _shared_references(uow: UnitOfWork, desk: StaffDesk, case: Case) -> tu
                                 likeness=0.0, reference_key=key, created_at=now)
                 )
         numbers = tuple(other.number for other in others)
-        uow.cases.record_event(case.id, now, SYSTEM, "shared_reference", text=", ".join(numbers), reference=key)
+        uow.cases.record_event(case.id, now, SYSTEM, "shared_reference", number=", ".join(numbers), reference=key)
         shared.append((key, numbers))
     return tuple(shared)
 

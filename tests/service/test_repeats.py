@@ -9,13 +9,16 @@ import pytest
 from sqlalchemy import func, select
 
 from core.domain.intake import Draft, Step
+from core.domain.staff import Role
 from core.intents import Purpose, SendMessage, decode_intent
 from core.services.callbacks import IntakeButton
 from core.services.intake import Intake, IntakeContext
 from core.services.report_figures import compare
 from core.services.report_periods import parse_period
+from core.services.staff_actions import Actor
+from core.services.staff_queries import StaffQueries
 from core.storage.models import IntakeDraft, RelatedCase, User
-from tests.service.cases import FILED
+from tests.service.cases import FILED, add_staff_user
 from tests.service.conftest import GROUP_ID, SUPERVISOR
 
 LI, WANG, ZHAO, QIAN = 601, 602, 603, 604
@@ -118,9 +121,17 @@ async def test_a_repeat_while_the_first_is_open_is_linked_and_both_go_to_tier_2(
     assert await card_lines(uow_factory, second) == ["card.repeat_of"]
     assert await card_lines(uow_factory, first) == ["card.repeated_by"]
     async with uow_factory() as uow:
-        history = {case_id: [(e.action, e.detail.get("text")) for e in await uow.cases.events(case_id)] for case_id in (first, second)}
+        history = {case_id: [(e.action, e.detail.get("number")) for e in await uow.cases.events(case_id)] for case_id in (first, second)}
     assert history[second] == [("filed", None), ("repeat_of", earlier.number)]
     assert history[first] == [("filed", None), ("repeated", repeat.number)]
+    # /case lists the link in the history.
+    supervisor = await add_staff_user(uow_factory, SUPERVISOR, "Sun")
+    async with uow_factory() as uow:
+        await StaffQueries(uow, desk, Actor(user=supervisor, role=Role.SUPERVISOR, is_member=True, chat_id=GROUP_ID), None).case(repeat.number, None)
+        await uow.commit()
+    detail = (await outbox(uow_factory, GROUP_ID))[-1].text
+    assert detail.code == "staff.case_detail" and detail.params["tier"] == 2
+    assert [(line.params["event"].code, line.params["detail"]) for line in detail.params["history"].items][-1] == ("event.repeat_of", earlier.number)
     # The customer hears their new complaint joined the open one, after its number.
     assert (await customer_codes(uow_factory, LI))[-2:] == ["intake.submitted", "customer.repeat_of_open"]
 
