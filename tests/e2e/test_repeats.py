@@ -1,7 +1,7 @@
 """Repeat complaints through the real process: a repeat is linked to the customer's open
 case and handled from tier 2, both threads and cards say so, the customer hears it; a
-different matter is not linked; a kill and a re-delivered update link nothing twice; and
-/report counts the repeat."""
+different matter is not linked; a kill and a re-delivered update link nothing twice;
+/report counts the repeat; and an order number several customers gave is flagged."""
 from __future__ import annotations
 
 import asyncio
@@ -21,13 +21,15 @@ LEAK_AGAIN = "My washing machine still leaks water and nobody has come to repair
 COURIER = "The courier was rude and left my parcel outside the building gate in the rain."
 
 
-async def complain(talk: Conversation, statement: str, category: str = "Product quality", replies: int = 1) -> tuple[str, dict, list[dict]]:
+async def complain(
+    talk: Conversation, statement: str, category: str = "Product quality", replies: int = 1, order: str = "skip"
+) -> tuple[str, dict, list[dict]]:
     """Files a complaint in English; its number, the submitting update and the bot's answers to it."""
     first = await talk.send("/new", replies=2)
     await talk.press(first[-1], category)
     [progress] = await talk.send(statement)
     await talk.press(progress, "Done")
-    await talk.send("skip")
+    await talk.send(order)
     await talk.send("skip", replies=2)
     await talk.send("confirm")
     await talk.send("refund")
@@ -139,3 +141,23 @@ async def test_a_kill_and_a_redelivered_update_link_and_tell_once_and_the_report
             lambda: next((m for m in desk.group_messages()[cursor:] if "📊 报告" in (m.get("text") or "")), None), timeout=90
         )
         assert "重复投诉：1 件（50%）" in summary["text"], summary["text"]
+
+
+async def test_an_order_number_given_by_two_other_customers_is_flagged_with_their_case_numbers(fake_server, tmp_path) -> None:
+    desk = setup_staffed(fake_server, tmp_path, forum=False)
+    async with running(desk):
+        server = desk.server
+        numbers = []
+        for n, statement in enumerate((LEAK, "The washer from this order floods the bathroom.", "Water leaks from the new washing machine.")):
+            customer = server.create_user(first_name=f"Buyer {n}", language_code="en")
+            number, _update, _answers = await complain(Conversation(server, customer), statement, order="SO-20261101-0032" if n != 1 else "so-20261101-0032")
+            numbers.append(number)
+        await wait_outbox_settled(desk.database_url)
+
+        [flag] = in_thread(desk, numbers[2], "🧩")
+        assert flag["text"] == f"🧩 最近其他客户的 2 个案件中也出现了相同的订单号：{numbers[0]}, {numbers[1]}。可能是同一个问题（例如同一批次的产品有缺陷）。"
+        assert "Buyer" not in flag["text"]
+        assert f"🧩 其他客户的案件也有相同的订单号：{numbers[0]}, {numbers[1]}" in card(desk, numbers[2])
+        # One other customer was not enough; and other customers' cases are not repeats.
+        assert not in_thread(desk, numbers[1], "🧩")
+        assert [case_row(desk, number)["tier"] for number in numbers] == [1, 1, 1]
