@@ -78,7 +78,9 @@ def case_services(settings: Settings, deployment: DeploymentConfig, is_forum: bo
         assert due is not None
         return due
 
-    desk = StaffDesk(settings.handler_chat_id, is_forum, deployment.staff, deployment.intake, deployment.sla, calendar)
+    desk = StaffDesk(
+        settings.handler_chat_id, is_forum, deployment.staff, deployment.intake, deployment.sla, calendar, deployment.repeats
+    )
     intake = IntakeContext(deployment.intake, settings.timezone, first_response_due, desk)
     return intake, desk
 

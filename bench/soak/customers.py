@@ -64,6 +64,9 @@ class Customer:
         self.speech = speech
         self.rng = rng
         self.cases: list[SoakCase] = []  # open cases, oldest first
+        # The newest case filed with each statement: the same words again are a repeat
+        # complaint (docs/process.md §4), answered with one more message and two notices.
+        self.filed_with: dict[str, str] = {}
         self.proposals: deque[dict[str, Any]] = deque()
         self.episode: Episode | None = None
         self.next_step: Step | None = None
@@ -132,7 +135,8 @@ class Customer:
         replies = yield Step("intake: /new", self.command("/new"), 2, has_button(":cat:"))
         category = rng.choice([d for d in button_data(replies[-1], "") if ":cat:" in d and not d.endswith(":unsure")])
         replies = yield Step("intake: category", self.press(replies[-1], category), 1, has_button(":done"))
-        replies = yield Step("intake: statement", self.say(rng.choice(speech.statements)), 1, has_button(":done"))
+        statement = rng.choice(speech.statements)
+        replies = yield Step("intake: statement", self.say(statement), 1, has_button(":done"))
         replies = yield Step("intake: done", self.press(replies[-1], button_data(replies[-1], ":done")[0]), 1,
                              has_button(":skip"))
         yield Step("intake: skip reference", self.say(speech.skip), 1, asks_for_contact)
@@ -140,10 +144,12 @@ class Customer:
         replies = yield Step("intake: confirm", self.say(speech.confirm), 1, has_button(":res:"))
         remedy = rng.choice([d for d in button_data(replies[-1], "") if ":res:" in d and not d.endswith(":other")])
         yield Step("intake: resolution", self.press(replies[-1], remedy), 1, has_button(":submit"))
-        replies = yield Step("intake: submit", self.say(speech.submit), 1, names_a_case)
-        match = NUMBER.search(replies[-1].get("text") or "")
+        repeat_of = self.filed_with.get(statement)
+        replies = yield Step("intake: submit", self.say(speech.submit), 2 if repeat_of else 1, names_a_case)
+        match = NUMBER.search(replies[0].get("text") or "")
         assert match is not None
-        self.soak.case_filed(self, match.group(0))
+        self.filed_with[statement] = match.group(0)
+        self.soak.case_filed(self, match.group(0), repeat_of)
 
     def ask_status(self) -> Episode:
         if self.cases and self.rng.random() < 0.5:

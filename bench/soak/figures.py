@@ -9,7 +9,7 @@ from bench.soak.ledger import Action, Ledger
 from bench.soak.load import Soak
 from bench.throughput import _round, spread
 
-CASE_COUNTS = ("filed", "claimed", "proposed", "accepted", "rejected", "rated", "withdrawn")
+CASE_COUNTS = ("filed", "repeats", "claimed", "proposed", "accepted", "rejected", "rated", "withdrawn")
 
 
 def load_figures(soak: Soak) -> dict[str, Any]:

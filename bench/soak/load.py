@@ -60,12 +60,17 @@ class Soak:
         self.ledger.start(action)
         return action
 
-    def case_filed(self, customer: Customer, number: str) -> None:
+    def case_filed(self, customer: Customer, number: str, repeat_of: str | None = None) -> None:
         case = self.cases.setdefault(number, SoakCase(number))
         case.customer = customer
         customer.cases.append(case)
         self.counts["filed"] += 1
         self.ledger.expect(("case", number, "📋"))
+        if repeat_of is not None:
+            # Both threads are told of a repeat complaint.
+            self.counts["repeats"] += 1
+            self.ledger.expect(("case", number, "🔁"))
+            self.ledger.expect(("case", repeat_of, "🔁"))
         self.desk.card_or_filing_seen(case)
 
     def note_problem(self, text: str) -> None:

@@ -56,6 +56,7 @@ def print_figures(f: dict[str, Any]) -> None:
         ("cases filed/claimed/proposed", "/".join(str(cases[k]) for k in ("filed", "claimed", "proposed"))),
         ("proposals accepted/rejected, rated", f"{cases['accepted']}/{cases['rejected']}, {cases['rated']}"),
         ("cases withdrawn", cases["withdrawn"]),
+        ("repeat complaints filed", cases["repeats"]),
         ("ERROR log lines", log["error_lines"]),
         ("updates failed (outcome error)", log["update_outcomes"].get("error", 0)),
         ("non-2xx API answers", sum(f["failed_api_calls"].values())),

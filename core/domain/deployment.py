@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field
 from core.domain.abuse import AbuseConfig, AbuseTable
 from core.domain.config_errors import Count, DeploymentConfigError, Table, Text, building, error_at, say, validated
 from core.domain.digest_schedule import ReportsConfig, ReportsTable
+from core.domain.repeats import RepeatsConfig, RepeatsTable
 from core.domain.sla import SlaPolicy, SlaTable, default_sla
 from core.domain.staff import StaffConfig, StaffTable
 from core.locale import SUPPORTED_LOCALES
@@ -115,6 +116,7 @@ class DeploymentConfig:
     sla: SlaPolicy = field(default_factory=default_sla)
     abuse: AbuseConfig = AbuseConfig()
     reports: ReportsConfig = ReportsConfig()
+    repeats: RepeatsConfig = RepeatsConfig()
 
 
 # --- defaults (docs/process.md §1–§2) --------------------------------------------------------
@@ -254,6 +256,7 @@ _Staff = building(StaffConfig, StaffTable)
 _Sla = Annotated[SlaTable, AfterValidator(SlaTable.policy)]
 _Abuse = building(AbuseConfig, AbuseTable)
 _Reports = building(ReportsConfig, ReportsTable)
+_Repeats = building(RepeatsConfig, RepeatsTable)
 
 
 class _DeploymentFile(Table):
@@ -262,6 +265,7 @@ class _DeploymentFile(Table):
     sla: _Sla = default_sla()
     abuse: _Abuse = AbuseConfig()
     reports: _Reports = ReportsConfig()
+    repeats: _Repeats = RepeatsConfig()
 
 
 # --- loading -----------------------------------------------------------------------------

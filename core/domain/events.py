@@ -64,4 +64,22 @@ class StaffWroteToCustomer:
     by: str
 
 
-Event = StageChanged | SeverityChanged | CaseUpdated | Claimed | Escalated | StaffWroteToCustomer
+@dataclass(frozen=True)
+class RelatedCasesFound:
+    """A case just filed is likely about the matter of earlier cases (docs/process.md §4):
+    `repeat_of`, the same customer's earlier case (`reason`: core.domain.repeats.Reason's
+    value, `likeness` of the statements, `reference`: the shared field's key), after
+    which the new case starts at tier 2; `raised`: the earlier case, still open, was moved
+    up to tier 2 as well. `shared`: per reference field, other customers' case numbers
+    with the same value."""
+
+    case: Any
+    repeat_of: Any | None = None
+    reason: str = ""
+    likeness: float = 0.0
+    reference: str | None = None
+    raised: bool = False
+    shared: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+Event = StageChanged | SeverityChanged | CaseUpdated | Claimed | Escalated | StaffWroteToCustomer | RelatedCasesFound

@@ -1,6 +1,8 @@
 """The case card posted in the handler group, and the topic name; rebuilt after every change."""
 from __future__ import annotations
 
+from typing import Sequence
+
 from core.domain.lifecycle import Severity, Stage
 from core.domain.phone import mask_phone
 from core.intents import Button, Lines, Phrase
@@ -48,7 +50,11 @@ def topic_name(case: Case, desk: StaffDesk) -> Phrase:
     return Phrase("card.topic", number=case.number, category=category_label(desk.intake, case.category), stage=stage_name(case.stage))
 
 
-def card_text(case: Case, desk: StaffDesk, customer: User | None, owner: User | None, evidence_count: int, due: Phrase) -> Phrase:
+def card_text(
+    case: Case, desk: StaffDesk, customer: User | None, owner: User | None, evidence_count: int, due: Phrase,
+    related: Sequence[Phrase] = (),
+) -> Phrase:
+    """`related`: lines about linked cases (core/services/repeats.py), shown with the references."""
     references = [
         Phrase("intake.confirm.reference_line", label=localized(field.label), value=case.reference_values[field.key])
         for field in desk.intake.references
@@ -69,7 +75,7 @@ def card_text(case: Case, desk: StaffDesk, customer: User | None, owner: User | 
         language=LANGUAGE_NAMES.get(case.locale, LANGUAGE_NAMES["en"]),
         statement=statement or Phrase("intake.confirm.evidence_only"),
         evidence=evidence_count,
-        references=Lines(references),
+        references=Lines([*references, *related]),
         resolution=RESOLUTION_LABELS.get(case.resolution, RESOLUTION_LABELS["other"]),
         resolution_note=case.resolution_note or "",
         owner=owner_label(owner),

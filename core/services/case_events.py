@@ -6,8 +6,9 @@ that recorded it:
 - SeverityChanged: the stage's deadlines are planned again on the new clock, keeping the
   stage's start; the card is refreshed;
 - CaseUpdated: the card is refreshed;
-- Claimed, Escalated, StaffWroteToCustomer, and each step of StageChanged: what the
-  customer and the thread hear, from core/services/case_messages.py.
+- RelatedCasesFound: the earlier case's card is refreshed (it shows the link and tier);
+- Claimed, Escalated, StaffWroteToCustomer, RelatedCasesFound, and each step of
+  StageChanged: what the customer and the thread hear, from core/services/case_messages.py.
 
 Card edits are left for the commit and made once per case however often it changed, so a
 step that changes a case three times costs the group one edit.
@@ -15,7 +16,7 @@ step that changes a case three times costs the group one edit.
 from __future__ import annotations
 
 from core.domain.lifecycle import FINAL_STAGES
-from core.domain.events import CaseUpdated, Claimed, Escalated, SeverityChanged, StaffWroteToCustomer, StageChanged
+from core.domain.events import CaseUpdated, Claimed, Escalated, RelatedCasesFound, SeverityChanged, StaffWroteToCustomer, StageChanged
 from core.services import case_messages
 from core.services.deadlines import schedule_stage
 from core.services.routing import refresh_card
@@ -47,6 +48,10 @@ class CaseEventHandlers(EventHandlers):
         elif isinstance(event, StaffWroteToCustomer):
             await case_messages.staff_wrote_to_customer(uow, self.desk, event)
             self._card_later(uow, event.case)
+        elif isinstance(event, RelatedCasesFound):
+            await case_messages.related_found(uow, self.desk, event)
+            if event.repeat_of is not None:
+                self._card_later(uow, event.repeat_of)
         else:
             raise TypeError(f"no handler for {type(event).__name__}")
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from core.domain.lifecycle import Stage
+from core.domain.lifecycle import FINAL_STAGES, Stage
 from core.domain.sla import DeadlineKind
-from core.domain.events import Claimed, Escalated, StaffWroteToCustomer, StageChanged
+from core.domain.events import Claimed, Escalated, RelatedCasesFound, StaffWroteToCustomer, StageChanged
 from core.domain.scripts import for_reader
-from core.intents import Button, Phrase, SendMessage
+from core.intents import Button, Lines, Phrase, SendMessage
+from core.services.case_card import stage_name
 from core.services.customer_buttons import appeal_buttons, proposal_buttons
+from core.services.repeats import reference_label, why
 from core.services.resolution_record import ask_next as ask_for_resolution_record
 from core.services.routing import notice_in_thread
 from core.services.satisfaction import star_buttons
@@ -153,3 +155,32 @@ async def staff_wrote_to_customer(uow: UnitOfWork, desk: StaffDesk, event: Staff
     text, buttons = _TO_CUSTOMER[event.action](case, for_reader(event.text, locale, desk.staff.traditional_standard))
     uow.emit(SendMessage(case.customer_id, locale, text, buttons))
     notice_in_thread(uow, desk, case, Phrase("staff.notice.sent_to_customer", name=event.by))
+
+
+# --- filing ----------------------------------------------------------------------------------
+
+async def related_found(uow: UnitOfWork, desk: StaffDesk, event: RelatedCasesFound) -> None:
+    """Both threads hear of a repeat, with why it was judged one, and the new case's tier's
+    staff are called; the customer hears what became of their complaint. A reference other
+    customers gave too is flagged in the new thread, by case number only."""
+    case, earlier = event.case, event.repeat_of
+    if earlier is not None:
+        reason = why(desk, event.reason, event.likeness, event.reference, case.category)
+        tier_staff = {2: desk.staff.supervisors, 3: desk.staff.directors}.get(case.tier, desk.staff.agents)
+        staff = Lines([Phrase("deadline.mention", user_id=user_id) for user_id in sorted(tier_staff)])
+        notice_in_thread(
+            uow, desk, case,
+            Phrase("staff.notice.repeat_of", number=earlier.number, stage=stage_name(earlier.stage), why=reason, tier=case.tier, staff=staff),
+        )
+        raised = Phrase("staff.notice.repeat_raised", tier=earlier.tier) if event.raised else ""
+        notice_in_thread(uow, desk, earlier, Phrase("staff.notice.repeated_by", number=case.number, why=reason, raised=raised))
+        still_open = earlier.stage not in FINAL_STAGES
+        code = Phrase("customer.repeat_of_open", number=case.number, earlier=earlier.number) if still_open else Phrase(
+            "customer.repeat_of_closed", number=case.number, earlier=earlier.number
+        )
+        await _tell_customer(uow, case, code)
+    for key, numbers in event.shared:
+        notice_in_thread(
+            uow, desk, case,
+            Phrase("staff.notice.shared_reference", label=reference_label(desk, key), count=len(numbers), cases=", ".join(numbers)),
+        )

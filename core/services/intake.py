@@ -17,6 +17,7 @@ from core.intents import AnswerCallback, Lines, Phrase, SendMessage
 from core.services.callbacks import IntakeButton
 from core.services.case_filing import file_case
 from core.services.deadlines import schedule_stage
+from core.services.repeats import find_related
 from core.services.routing import route_new_case
 from core.services.staff_desk import StaffDesk
 from core.services.intake_prompts import NOT_SURE, Prompts
@@ -297,9 +298,15 @@ class Intake:
         self.row.case_id = case.id
         due = self.context.first_response_due(self.uow.clock.now())
         self._say(Phrase("intake.submitted", number=case.number, due=due))
-        if self.context.desk is not None:
-            await schedule_stage(self.uow, self.context.desk, case)
-            await route_new_case(self.uow, self.context.desk, case, self.user)
+        desk = self.context.desk
+        if desk is not None:
+            # Linked before routing, so the first card shows the tier and the links; told
+            # after it, so the thread's notices follow its card.
+            related = await find_related(self.uow, desk, case)
+            await schedule_stage(self.uow, desk, case)
+            await route_new_case(self.uow, desk, case, self.user)
+            if related is not None:
+                await self.uow.publish(related)
 
     async def media(self, evidence: Evidence) -> None:
         if await self._load() is None or not self._is_open():

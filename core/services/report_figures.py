@@ -80,6 +80,8 @@ class Figures:
     workload: list[OwnerLoad]
     records: Records
     improvements: list[tuple[str, str]] = field(default_factory=list)
+    repeats: int = 0  # of the period's cases, repeat complaints (docs/process.md §4)
+    shared_references: int = 0  # of the period's cases, with a reference other customers gave
 
     @property
     def still_open(self) -> int:
@@ -99,6 +101,10 @@ class Figures:
     @property
     def reopen_rate(self) -> float | None:
         return self.reopened_cases / self.filed if self.filed else None
+
+    @property
+    def repeat_rate(self) -> float | None:
+        return self.repeats / self.filed if self.filed else None
 
 
 def _open_time(desk: StaffDesk, moments: list[int]) -> OpenTimeIndex:
@@ -127,6 +133,7 @@ async def compute(uow: UnitOfWork, desk: StaffDesk, period: Period, owner: int |
     buckets = period.buckets()
     edges = [b.start for b in buckets] + [period.end]
     reopened_cases, appealed_cases = await queries.quality(scope)
+    repeats, shared_references = await queries.related(scope)
     return Figures(
         period=period,
         scope=scope,
@@ -155,6 +162,8 @@ async def compute(uow: UnitOfWork, desk: StaffDesk, period: Period, owner: int |
         workload=await queries.workload(scope),
         records=await queries.records(scope),
         improvements=await queries.improvements(scope),
+        repeats=repeats,
+        shared_references=shared_references,
     )
 
 

@@ -117,6 +117,12 @@ def summary_lines(report: Comparison) -> list[Phrase]:
     )
     lines.append(
         Phrase(
+            "report.line.repeats", repeats=now.repeats, rate=share(now.repeat_rate), shared=now.shared_references,
+            compare=_compare(now.repeats, before.repeats, before.repeats),
+        )
+    )
+    lines.append(
+        Phrase(
             "report.line.records", records=now.records.completed, cost=format_cost(now.records.cost_cents),
             compare=_compare(now.records.cost_cents, before.records.cost_cents, format_cost(before.records.cost_cents)),
         )

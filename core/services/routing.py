@@ -8,6 +8,7 @@ from core.intents import Ack, AnswerCallback, Button, CaseRoute, CopyMessage, Cr
 from core.services.callbacks import RelayChoice
 from core.services.case_card import card_buttons, card_text, topic_name
 from core.services.next_step import next_step
+from core.services.repeats import card_lines
 from core.services.staff_desk import StaffDesk
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
@@ -24,7 +25,10 @@ async def route_new_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer:
         SendMessage(
             desk.chat_id,
             desk.locale,
-            card_text(case, desk, customer, None, len(evidence), await next_step(uow, case, for_staff=True)),
+            card_text(
+                case, desk, customer, None, len(evidence), await next_step(uow, case, for_staff=True),
+                card_lines(desk, case, await uow.related.of_case(case.id)),
+            ),
             card_buttons(case),
             route=CaseRoute(case.id, Purpose.CARD),
         )
@@ -39,7 +43,8 @@ async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_chang
     customer = await uow.users.get(case.customer_id)
     owner = await uow.users.get(case.owner_id) if case.owner_id else None
     evidence = await uow.cases.evidence(case.id)
-    text = card_text(case, desk, customer, owner, len(evidence), await next_step(uow, case, for_staff=True))
+    related = card_lines(desk, case, await uow.related.of_case(case.id))
+    text = card_text(case, desk, customer, owner, len(evidence), await next_step(uow, case, for_staff=True), related)
     uow.emit(EditCard(desk.chat_id, desk.locale, case.id, text, card_buttons(case)))
     if stage_changed and desk.is_forum:
         uow.emit(EditTopic(desk.chat_id, desk.locale, case.id, topic_name(case, desk)))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from core.domain.business_calendar import BusinessCalendar
 from core.domain.deployment import IntakeConfig
+from core.domain.repeats import RepeatsConfig
 from core.domain.sla import SlaPolicy
 from core.domain.staff import StaffConfig
 from core.storage.models import User
@@ -19,6 +20,7 @@ class StaffDesk:
     intake: IntakeConfig
     sla: SlaPolicy
     calendar: BusinessCalendar
+    repeats: RepeatsConfig = RepeatsConfig()
 
     @property
     def locale(self) -> str:

@@ -53,17 +53,21 @@ EVENT_NAMES = {
     "personal_data_erased": Phrase("event.personal_data_erased"),
     "late_notice": Phrase("event.late_notice"),
     "overall_limit": Phrase("event.overall_limit"),
+    "repeat_of": Phrase("event.repeat_of"),
+    "repeated": Phrase("event.repeated"),
+    "shared_reference": Phrase("event.shared_reference"),
 }
 OTHER_EVENT = Phrase("event.other")
 
 
 def _detail(detail: dict) -> str:  # type: ignore[type-arg]
-    """The part of an event worth a line in /case: words, a reason, a cause, or a score."""
+    """The part of an event worth a line in /case: words, a reason, a cause, a score, or
+    the case numbers it links to."""
     if detail.get("stars"):
         return "⭐" * int(detail["stars"])
     if detail.get("aspect"):
         return f"{detail['aspect']} {detail.get('score', '')}"
-    return str(detail.get("text") or detail.get("reason") or detail.get("cause") or "")
+    return str(detail.get("text") or detail.get("reason") or detail.get("cause") or detail.get("number") or "")
 
 
 class StaffQueries:

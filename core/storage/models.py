@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.domain.lifecycle import Severity
@@ -164,6 +164,25 @@ class CaseLink(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     # card, relay, evidence, or prompt:<action> (a staff reply to it carries that action)
     purpose: Mapped[str] = mapped_column(String(32))
+
+
+class RelatedCase(Base):
+    """Two cases judged to be about one matter when the later was filed (docs/process.md §4):
+    kind "repeat", the same customer's earlier case (the later one starts at tier 2), or
+    "shared_reference", another customer's case with the same reference."""
+
+    __tablename__ = "related_cases"
+    __table_args__ = (UniqueConstraint("case_id", "related_id"), Index("ix_related_cases_kind_case_id", "kind", "case_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))  # the later case
+    related_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)  # the earlier one
+    kind: Mapped[str] = mapped_column(String(16))  # repeat | shared_reference
+    # Why: reference | statement | category (core.domain.repeats.Reason); the likeness of the statements.
+    reason: Mapped[str] = mapped_column(String(16))
+    likeness: Mapped[float] = mapped_column(Float)
+    reference_key: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PendingRelay(Base):

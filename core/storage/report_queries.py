@@ -20,7 +20,10 @@ Which rows each figure reads (the definitions the reports document):
   (the replacement does);
 - satisfaction: ratings given in the period; response rate: those ratings per
   acceptance of a solution in the period;
-- resolution records: completed in the period.
+- resolution records: completed in the period;
+- repeat complaints: the period's cases linked, when filed, as a repeat of the same
+  customer's earlier case; shared references: the period's cases whose reference other
+  customers gave too (core/services/repeats.py).
 
 `owner` limits everything to the cases one staff member owns (an agent's own report).
 """
@@ -37,7 +40,8 @@ from sqlalchemy.sql import ColumnElement, Select
 from core.domain.lifecycle import FINAL_STAGES, Stage
 from core.domain.sla import DeadlineKind
 from core.storage.deadline_repository import REPLANNED
-from core.storage.models import Case, CaseEvent, CaseRating, Deadline, ResolutionRecord, User
+from core.storage.models import Case, CaseEvent, CaseRating, Deadline, RelatedCase, ResolutionRecord, User
+from core.storage.related_cases import REPEAT, SHARED_REFERENCE
 
 UNIX_EPOCH_JULIAN_DAY = 2440587.5
 MS_PER_DAY = 86_400_000.0
@@ -187,6 +191,15 @@ class ReportQueries:
         ).where(*_filed(scope))
         reopened, appealed = (await self._session.execute(query)).one()
         return int(reopened), int(appealed)
+
+    async def related(self, scope: Scope) -> tuple[int, int]:
+        """(repeat complaints, cases with a reference other customers gave) among the period's cases."""
+        def linked(kind: str) -> ColumnElement[int]:
+            return case((Case.id.in_(select(RelatedCase.case_id).where(RelatedCase.kind == kind)), 1), else_=0)
+
+        query = select(func.coalesce(func.sum(linked(REPEAT)), 0), func.coalesce(func.sum(linked(SHARED_REFERENCE)), 0)).where(*_filed(scope))
+        repeats, shared = (await self._session.execute(query)).one()
+        return int(repeats), int(shared)
 
     async def workload(self, scope: Scope) -> list[OwnerLoad]:
         still_open = func.sum(case((Case.stage.not_in([s.value for s in FINAL_STAGES]), 1), else_=0))

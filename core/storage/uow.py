@@ -10,6 +10,7 @@ from core.intents import Intent
 from core.storage.ban_repository import BanRepository
 from core.storage.case_repositories import CaseRepository, DraftRepository
 from core.storage.deadline_repository import DeadlineRepository
+from core.storage.related_cases import RelatedCaseRepository
 from core.storage.resolution_repositories import RatingRepository, ResolutionRecordRepository
 from core.storage.repositories import OutboxRepository, ProcessedUpdateRepository, UserRepository
 
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.records = ResolutionRecordRepository(self.session)
         self.ratings = RatingRepository(self.session)
         self.bans = BanRepository(self.session)
+        self.related = RelatedCaseRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
