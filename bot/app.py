@@ -33,6 +33,7 @@ from bot.polling import InvalidToken, poll
 from bot.reports.files import ReportFiles
 from bot.settings import Settings
 from bot.startup import EXIT_FAILED, StartupFailed, StartupWatchdog
+from bot.webhook import serve_webhook
 from core.clock import Clock, OffsetClock, SystemClock
 from core.domain.abuse import AbuseConfig
 from core.domain.business_calendar import BusinessCalendar
@@ -238,8 +239,9 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
         # that never answers still ends the start, like any other step.
         with startup.step("command-menus", passes=(InvalidToken,)):
             await cosmetic("could not register the command menu", register_commands(bot, renderer, settings.default_locale))
-        with startup.step("webhook-removal", passes=(InvalidToken,)):
-            await cosmetic("could not remove a webhook", bot.delete_webhook(drop_pending_updates=False))
+        if settings.webhook_url is None:
+            with startup.step("webhook-removal", passes=(InvalidToken,)):
+                await cosmetic("could not remove a webhook", bot.delete_webhook(drop_pending_updates=False))
 
         workers = [
             asyncio.create_task(sender.run(stop), name="outbox-sender"),
@@ -252,9 +254,17 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
             startup.finish()
 
         try:
-            # The first answer may take the whole long poll when nothing is waiting.
-            startup.begin("first-getupdates", extra_seconds=settings.polling_timeout_seconds)
-            await poll(dispatcher, bot, stop, settings.polling_timeout_seconds, settings.telegram_api_base, on_first_answer=serving)
+            if settings.webhook_url is not None:
+                assert settings.webhook_secret is not None  # the settings refuse a URL without one
+                startup.begin("webhook-serving")
+                await serve_webhook(
+                    dispatcher, bot, stop, settings.webhook_url, settings.webhook_secret.get_secret_value(), settings.webhook_host,
+                    settings.webhook_port, settings.webhook_max_connections, on_serving=serving,
+                )
+            else:
+                # The first answer may take the whole long poll when nothing is waiting.
+                startup.begin("first-getupdates", extra_seconds=settings.polling_timeout_seconds)
+                await poll(dispatcher, bot, stop, settings.polling_timeout_seconds, settings.telegram_api_base, on_first_answer=serving)
         finally:
             stop.set()
             await asyncio.gather(*workers)

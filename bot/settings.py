@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.startup import DEFAULT_STEP_TIMEOUT, STEPS
 from core.locale import SUPPORTED_LOCALES
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -51,6 +52,14 @@ class Settings(BaseSettings):
     clock_offset_file: Path | None = None
     # Long-poll wait per getUpdates call.
     polling_timeout_seconds: int = Field(25, ge=0, le=50)
+    # Webhook mode instead of polling: the public URL Telegram POSTs updates to, the secret
+    # it sends with each (letters, digits, _ and -), where this process listens (behind a
+    # reverse proxy doing TLS), and how many updates Telegram may have in flight at once.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(8080, ge=1, le=65535)
+    webhook_max_connections: int = Field(40, ge=1, le=100)
     # Start-up is bounded: each step's time limit (loading the code: 180 s), and limits for
     # named steps written "database-migrations=600,bot-identity=120". The first getUpdates
     # also gets the long-poll wait.
@@ -77,6 +86,26 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://api.telegram.org")
         return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// URL Telegram sends updates to")
+        return value or None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 letters, digits, _ or - (Telegram's rule for secret_token)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> "Settings":
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_URL is set without WEBHOOK_SECRET; set a secret so that only Telegram can post updates")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -136,6 +165,8 @@ def load_settings(**overrides: object) -> Settings:
         if name == "BOT_TOKEN" and first["type"] == "missing":
             raise ConfigurationError(NO_TOKEN_HELP) from None
         reason = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a rule between settings names them itself
+            raise ConfigurationError(f"{reason}. Fix it in the environment or in .env (see README, Configuration).") from None
         raise ConfigurationError(
             f"{name} is invalid: {reason}. Fix it in the environment or in .env (see README, Configuration)."
         ) from None

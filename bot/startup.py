@@ -37,6 +37,7 @@ STEPS = (
     "command-menus",
     "webhook-removal",
     "first-getupdates",
+    "webhook-serving",  # instead of the first getUpdates: listening and setWebhook
 )
 DEFAULT_STEP_TIMEOUT = 60.0
 # Loading the code is CPU-bound and takes half a minute on a busy small machine: a limit

@@ -88,3 +88,38 @@ def test_bad_start_up_limits_name_the_variable_and_the_step(monkeypatch: pytest.
     with pytest.raises(ConfigurationError) as error:
         load_settings()
     assert str(error.value).startswith(f"STARTUP_STEP_TIMEOUTS is invalid: {reason}")
+
+
+def test_webhook_mode_is_off_unless_a_url_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    for name in ("WEBHOOK_URL", "WEBHOOK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.webhook_url is None and (settings.webhook_host, settings.webhook_port, settings.webhook_max_connections) == ("127.0.0.1", 8080, 40)
+    monkeypatch.setenv("WEBHOOK_URL", "https://desk.example.com/telegram")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret-_X")
+    settings = load_settings()
+    assert settings.webhook_url == "https://desk.example.com/telegram" and settings.webhook_secret.get_secret_value() == "s3cret-_X"
+
+
+def test_a_webhook_without_a_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("WEBHOOK_URL", "https://desk.example.com/telegram")
+    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    with pytest.raises(ConfigurationError) as error:
+        load_settings()
+    assert str(error.value).startswith("WEBHOOK_URL is set without WEBHOOK_SECRET; set a secret so that only Telegram can post updates. Fix it")
+
+
+@pytest.mark.parametrize(("name", "value", "reason"), [
+    ("WEBHOOK_SECRET", "has spaces", "must be 1 to 256 letters, digits, _ or -"),
+    ("WEBHOOK_URL", "desk.example.com/telegram", "must be the public https:// URL Telegram sends updates to"),
+])
+def test_bad_webhook_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, reason: str) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("WEBHOOK_URL", "https://desk.example.com/telegram")
+    monkeypatch.setenv("WEBHOOK_SECRET", "fine")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as error:
+        load_settings()
+    assert str(error.value).startswith(f"{name} is invalid: {reason}")
