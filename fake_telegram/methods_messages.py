@@ -202,6 +202,7 @@ async def answer_callback_query(ctx: Ctx) -> bool:
     if p.has("cache_time"):
         answer["cache_time"] = p.int("cache_time")
     ctx.server.callback_answers.append(answer)
+    ctx.server.callback_answer_users.append(pending["user_id"])
     ctx.server.notify()
     return True
 

@@ -51,6 +51,7 @@ class ServerState:
         self.files = FileStore()
         self.calls: list[Call] = []
         self.callback_answers: list[dict[str, Any]] = []
+        self.callback_answer_users: list[int] = []  # who pressed, for each of callback_answers
         self.pending_callbacks: dict[str, dict[str, Any]] = {}
         # Real Telegram keeps a bare "&" as text; failing on it catches unescaped user input early.
         self.strict_html_ampersand = strict_html_ampersand

@@ -1,8 +1,10 @@
 """Server-sent events of what chat clients would show: every new, edited or deleted message and topic.
 
 GET /control/stream                  text/event-stream; each event's data is
-                                     {"generation", "revision", "chats": [chat_view], "messages": [message_view]}
-                                     for what changed since the event before (the first: everything). Its id is
+                                     {"generation", "revision", "chats": [chat_view], "messages": [message_view],
+                                     "answers": [{"user_id", "text", "show_alert"}]} for what changed since the
+                                     event before (the first: everything; answers to button presses: only the
+                                     new ones, which clients show for a moment). Its id is
                                      "<generation>:<revision>", so a reconnecting EventSource resumes; after a
                                      server reset() an event named "reset" comes first and everything is sent again.
 GET /control/files/{file_id}         a stored file's bytes, e.g. a photo for an <img>
@@ -23,13 +25,17 @@ KEEPALIVE_SECONDS = 15.0
 _CONTENT_TYPES = {"photo": "image/jpeg", "sticker": "image/webp", "voice": "audio/ogg", "video": "video/mp4"}
 
 
-def changes_since(server: FakeTelegramServer, revision: int) -> dict[str, Any]:
+def changes_since(server: FakeTelegramServer, revision: int, answered: int) -> dict[str, Any]:
+    """What changed after `revision`, and the callback answers after the first `answered`."""
     chats = [chat for chat in server.chats.values() if chat.revision > revision]
+    answers = [{"user_id": user_id, "text": answer.get("text", ""), "show_alert": bool(answer.get("show_alert"))}
+               for answer, user_id in zip(server.callback_answers[answered:], server.callback_answer_users[answered:])]
     return {
         "generation": server.generation,
         "revision": server.revision,
         "chats": [chat_view(chat) for chat in chats],
         "messages": [message_view(chat, m) for chat in chats for m in chat.messages if m.get("_rev", 0) > revision],
+        "answers": answers,
     }
 
 
@@ -50,6 +56,7 @@ async def _send(response: web.StreamResponse, data: dict[str, Any], event: str |
 
 async def stream(server: FakeTelegramServer, request: web.Request) -> web.StreamResponse:
     generation, revision = _resume_point(request)
+    answered = len(server.callback_answers)  # answers given before this client came are not news
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
     if generation != server.generation:
@@ -59,16 +66,16 @@ async def stream(server: FakeTelegramServer, request: web.Request) -> web.Stream
         generation, revision = server.generation, -1
     while not server.closing:
         if server.generation != generation:
-            generation, revision = server.generation, -1
+            generation, revision, answered = server.generation, -1, 0
             await _send(response, {"generation": generation}, "reset")
-        if server.revision > revision:
-            batch = changes_since(server, revision)
-            revision = batch["revision"]
+        if server.revision > revision or len(server.callback_answers) > answered:
+            batch = changes_since(server, revision, answered)
+            revision, answered = batch["revision"], len(server.callback_answers)
             await _send(response, batch)
             continue
         try:
-            await server.wait_for(lambda: server.closing or server.revision > revision
-                                  or server.generation != generation, timeout=KEEPALIVE_SECONDS)
+            await server.wait_for(lambda: server.closing or server.revision > revision or server.generation != generation
+                                  or len(server.callback_answers) > answered, timeout=KEEPALIVE_SECONDS)
         except TimeoutError:
             await response.write(b": keepalive\n\n")
     return response

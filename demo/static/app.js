@@ -62,6 +62,10 @@ function connect() {
     const batch = JSON.parse(event.data);
     for (const chat of batch.chats) S.chats.set(chat.chat_id, chat);
     for (const view of batch.messages) S.messages.set(`${view.chat_id}:${view.message_id}`, view);
+    // Telegram shows a button's answer for a moment over the chat of the person who pressed it.
+    for (const answer of batch.answers || []) {
+      if (answer.text && (answer.user_id === S.customerId || staffMember(answer.user_id))) toast(answer.text);
+    }
     if (S.state && S.state.generation !== batch.generation) loadState();
     else scheduleRender();
   };

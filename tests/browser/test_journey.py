@@ -16,6 +16,7 @@ STATEMENT = "電熱水壺送到時壺蓋就裂了，完全不能用。"
 # Simplified words whose Taiwan forms differ in wording, not only in characters.
 REPLY = "您好，我们会检查软件和信息，今天给您回复。"
 LATE = "處理時間超出了我們的承諾"
+PROPOSAL = "我们为您全额退款，并寄送一个新的壶盖。"
 STEP = 30_000  # ms: one bot round trip on a busy machine
 
 
@@ -111,6 +112,26 @@ async def test_a_complaint_from_filing_to_a_late_notice(demo, browser) -> None:
     await expect(late).to_have_count(1, timeout=STEP)
     await expect(late).to_contain_text(number)
     await screenshot(page, "laptop-3-late")
+
+    # (6) The agent proposes a solution by answering the bot's force-reply prompt, which the
+    # page opens as a reply; the customer accepts and rates it, and the thread hears of it.
+    await card.locator(".inline-button", has_text="提出方案").click()
+    prompt = page.locator("#staff-messages .msg", has_text="请回复这条消息")
+    await expect(prompt).to_be_visible(timeout=STEP)
+    await expect(page.locator("#replying")).to_be_visible()
+    await expect(page.locator("#replying-text")).to_contain_text("请回复这条消息")
+    await page.fill("#staff-text", PROPOSAL)
+    await page.press("#staff-text", "Enter")
+    await expect(page.locator("#staff-messages .msg", has_text=PROPOSAL).locator(".reply-quote")).to_contain_text("请回复这条消息", timeout=STEP)
+    proposal = customer_bot_messages(page).filter(has_text=for_reader(PROPOSAL, "zh_Hant", "tw"))
+    await expect(proposal).to_have_count(1, timeout=STEP)
+    await proposal.locator(".inline-button", has_text="接受").first.click()
+    stars = customer_bot_messages(page).last.locator(".inline-button", has_text="⭐⭐⭐⭐⭐")
+    await expect(stars).to_be_visible(timeout=STEP)
+    await stars.click()
+    await expect(page.locator("#toast")).to_contain_text("⭐⭐⭐⭐⭐", timeout=STEP)
+    await expect(page.locator("#staff-messages .msg", has_text="客户对处理的评分：5/5")).to_be_visible(timeout=STEP)
+    await screenshot(page, "laptop-4-rated")
 
     # The same page at phone width: one side at a time, switched by tabs.
     await page.set_viewport_size(PHONE)
