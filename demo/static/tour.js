@@ -23,13 +23,23 @@ export function initTour({ showTab }) {
     for (const node of document.querySelectorAll(".tour-target")) node.classList.remove("tour-target");
     const { target, tab } = STEPS[step];
     if (window.matchMedia("(max-width: 760px)").matches) showTab(tab);
-    if (target) document.querySelector(`[data-tour="${target}"]`)?.classList.add("tour-target");
+    const node = target ? document.querySelector(`[data-tour="${target}"]`) : null;
+    node?.classList.add("tour-target");
     document.getElementById("tour-title").textContent = t(`tour.${step + 1}.title`);
     document.getElementById("tour-body").textContent = t(`tour.${step + 1}.body`);
     document.getElementById("tour-count").textContent = t("tour.count", { n: step + 1, total: STEPS.length });
     document.getElementById("tour-back").disabled = step === 0;
     document.getElementById("tour-next").hidden = step === STEPS.length - 1;
     panel.hidden = false;
+    // The panel sits at the bottom unless it would cover what the step points at.
+    panel.classList.remove("tour-top");
+    if (node) {
+      const box = node.getBoundingClientRect(), own = panel.getBoundingClientRect();
+      if (box.bottom > own.top && box.top < own.bottom && box.left < own.right && box.right > own.left
+          && box.height < window.innerHeight * 0.6) {
+        panel.classList.add("tour-top");
+      }
+    }
   };
   const close = () => {
     panel.hidden = true;
