@@ -85,8 +85,10 @@ class Demo:
         self.clock.start()
         polls_before = self._polls()
         with self.log_path.open("ab") as log:
+            # Its own session: Ctrl-C reaches the launcher alone, which stops the bot in order.
             self.process = subprocess.Popen([sys.executable, str(ROOT / "run_bot.py")], cwd=self.workdir,
-                                            env=self.bot_env(), stdout=log, stderr=subprocess.STDOUT)
+                                            env=self.bot_env(), stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
         # Importing aiogram alone takes seconds of CPU on a busy machine.
         await self.server.wait_for(lambda: self._polls() > polls_before or self.process.poll() is not None,
                                    timeout=180, description="the bot's first getUpdates")
@@ -144,6 +146,13 @@ async def serve(port: int, workdir: Path, group_locale: str) -> None:
     print("Starting the Kesu demo (the bot's log: %s) ..." % demo.log_path, flush=True)
     try:
         await demo.start(port)
+    except OSError as error:
+        await demo.stop()
+        raise SystemExit(f"Cannot serve the demo on 127.0.0.1:{port} ({error.strerror}); try --port 0 for any free port")
+    except (RuntimeError, TimeoutError) as error:
+        await demo.stop()
+        raise SystemExit(f"The bot did not start: {error}. Its log: {demo.log_path}")
+    try:
         print(f"\nKesu demo: open {demo.url} in your browser. Ctrl-C stops it.\n", flush=True)
         await stop.wait()
     finally:

@@ -52,6 +52,8 @@ async function loadState() {
   S.state = await call("/api/state");
   if (!S.state.customers.some((c) => c.id === S.customerId)) S.customerId = S.state.customers.at(-1)?.id ?? null;
   $("starting").hidden = S.state.ready;
+  // Another tab's reset, or a visit while the bot starts: look again until it is up.
+  if (!S.state.ready) setTimeout(loadState, 1000);
   renderAll();
 }
 
@@ -355,6 +357,7 @@ function topicItem(topic, lastView) {
   const text = document.createElement("div");
   const name = document.createElement("strong");
   name.textContent = topic.name;
+  item.title = topic.name;
   const preview = document.createElement("small");
   preview.textContent = lastView ? previewText(lastView) : "";
   text.append(name, preview);

@@ -19,7 +19,6 @@ RENDER = """async (html) => {
     attributes: Object.fromEntries([...node.attributes].map((a) => [a.name, a.value])),
     text: node.textContent,
   }));
-  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 50)));
   return { elements, text: holder.textContent, pwned: Boolean(window.pwned) };
 }"""
 
