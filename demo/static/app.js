@@ -383,12 +383,13 @@ function openTopic(threadId) {
 // The bot asks staff for a reason or an answer with a force-reply prompt; Telegram then opens
 // the reply for them, and so does the page, once per prompt.
 function autoReply(views) {
-  const last = views.at(-1);
-  if (last && last.from.is_bot && last.keyboard?.force_reply && !S.autoReplied.has(last.message_id)) {
-    S.autoReplied.add(last.message_id);
-    S.replyTo = last;
-    $("staff-text").focus({ preventScroll: true });
-  }
+  const prompt = views.findLast((view) => view.from.is_bot && view.keyboard?.force_reply);
+  if (!prompt || S.autoReplied.has(prompt.message_id)) return;
+  S.autoReplied.add(prompt.message_id);
+  // A prompt someone has already answered needs nothing more.
+  if (views.some((view) => view.reply_to?.message_id === prompt.message_id)) return;
+  S.replyTo = prompt;
+  $("staff-text").focus({ preventScroll: true });
 }
 
 function startReply(view) {
