@@ -45,7 +45,8 @@ class DemoDesk:
         return {
             "group_id": self.group.id,
             "group_title": self.group.title,
-            "staff": [{"role": role, "id": user.id, "name": user.first_name} for role, user in self.staff.items()],
+            "staff": [{"role": role, "id": user.id, "name": user.first_name, "language_code": user.language_code}
+                      for role, user in self.staff.items()],
             "customers": [{"id": c.id, "name": f"{c.first_name} {c.last_name}", "language_code": c.language_code,
                            "phone": SAMPLE_PHONES.get(c.language_code or "", SAMPLE_PHONES["en"])}
                           for c in self.customers],

@@ -461,13 +461,54 @@ async function sendFile(side, name, type, buffer) {
   }
 }
 
-function openAttachMenu(side, anchor) {
-  S.attachFor = side;
-  const menu = $("attach-menu");
+function placeMenu(menu, anchor) {
   const box = anchor.getBoundingClientRect();
   menu.hidden = false;
   menu.style.left = `${Math.max(8, Math.min(box.left, window.innerWidth - menu.offsetWidth - 8))}px`;
   menu.style.top = `${Math.max(8, box.top - menu.offsetHeight - 6)}px`;
+}
+
+function openAttachMenu(side, anchor) {
+  S.attachFor = side;
+  placeMenu($("attach-menu"), anchor);
+}
+
+// The command menu Telegram shows this person here: the most specific scope the bot set, in
+// their language if it set one for it (setMyCommands).
+function commandsFor(menus, chatId, inGroup, languageCode) {
+  const language = (languageCode || "").split("-")[0] || null;
+  const scopes = [{ type: "chat", chat_id: chatId }, { type: inGroup ? "all_group_chats" : "all_private_chats" },
+    { type: "default" }];
+  for (const scope of scopes) {
+    const here = menus.filter((m) => m.scope.type === scope.type && (scope.chat_id === undefined || m.scope.chat_id === scope.chat_id));
+    const chosen = here.find((m) => m.language_code === language) || here.find((m) => !m.language_code);
+    if (chosen && chosen.commands.length) return chosen.commands;
+  }
+  return [];
+}
+
+async function openCommands(side, anchor) {
+  const menus = await call("/control/my_commands");
+  const staff = side === "staff";
+  const person = staff ? S.state.staff.find((s) => s.role === S.role) : currentCustomer();
+  if (!person) return;
+  const commands = commandsFor(menus, staff ? S.state.group_id : person.id, staff, person.language_code);
+  const menu = $("commands-menu");
+  menu.replaceChildren(...(commands.length ? commands : [{ command: "", description: t("composer.no_commands") }]).map(({ command, description }) => {
+    const item = document.createElement("button");
+    item.type = "button";
+    item.disabled = !command;
+    const name = document.createElement("strong");
+    name.textContent = command ? `/${command}` : "";
+    item.append(name, ` ${description}`);
+    item.addEventListener("click", () => {
+      menu.hidden = true;
+      if (staff) sendStaffText(`/${command}`);
+      else sendCustomerText(`/${command}`);
+    });
+    return item;
+  }));
+  placeMenu(menu, anchor);
 }
 
 async function attach(kind) {
@@ -574,12 +615,15 @@ function wire() {
   $("replying-cancel").addEventListener("click", () => { S.replyTo = null; renderReplying(); });
   $("thread-back").addEventListener("click", () => { S.topic = null; renderStaff(); });
   $("customer-attach").addEventListener("click", (event) => openAttachMenu("customer", event.currentTarget));
+  $("customer-commands").addEventListener("click", (event) => openCommands("customer", event.currentTarget));
+  $("staff-commands").addEventListener("click", (event) => openCommands("staff", event.currentTarget));
   $("staff-attach").addEventListener("click", (event) => openAttachMenu("staff", event.currentTarget));
   for (const button of document.querySelectorAll("[data-attach]")) {
     button.addEventListener("click", () => attach(button.dataset.attach));
   }
   document.addEventListener("click", (event) => {
     if (!event.target.closest("#attach-menu, .attach")) $("attach-menu").hidden = true;
+    if (!event.target.closest("#commands-menu, .commands-button")) $("commands-menu").hidden = true;
   });
   $("file-input").addEventListener("change", async (event) => {
     const [file] = event.target.files;

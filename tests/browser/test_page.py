@@ -34,9 +34,15 @@ async def test_language_tour_files_roles_clock_and_reset(demo, browser) -> None:
     await expect(page.locator("#reset")).to_have_text("重置")
     await expect(page.locator("#tour")).to_be_hidden()
 
+    # The command menu lists the bot's commands in the customer's language; one press sends one.
+    await page.click("#customer-commands")
+    await expect(page.locator("#commands-menu button", has_text="/status")).to_be_visible(timeout=STEP)
+    await screenshot(page, "phone-5-commands")
+    await page.locator("#commands-menu button", has_text="/start").click()
+    await expect(page.locator("#commands-menu")).to_be_hidden()
+    await expect(page.locator("#customer-messages .msg.out").last).to_have_text("/start")
+
     # A document from the visitor's computer reaches the bot, which answers it.
-    await page.fill("#customer-text", "/start")
-    await page.press("#customer-text", "Enter")
     await expect(page.locator("#customer-messages .msg.in").first).to_be_visible(timeout=STEP)
     answered = await page.locator("#customer-messages .msg.in").count()
     await page.click("#customer-attach")
