@@ -133,6 +133,26 @@ async def test_a_complaint_from_filing_to_a_late_notice(demo, browser) -> None:
     await expect(page.locator("#staff-messages .msg", has_text="客户对处理的评分：5/5")).to_be_visible(timeout=STEP)
     await screenshot(page, "laptop-4-rated")
 
+    # (7) The resolution record: two buttons, then four answers to the bot's prompts.
+    await press(page, "staff", "员工个人")
+    await press(page, "staff", "直接责任")
+    for step, answer in (("3/6", "包装太薄"), ("4/6", "全额退款并补寄壶盖"), ("5/6", "199"), ("6/6", "改用加厚包装")):
+        await expect(page.locator("#replying-text")).to_contain_text(f"（{step}）", timeout=STEP)
+        await page.fill("#staff-text", answer)
+        await page.press("#staff-text", "Enter")
+        await expect(page.locator("#staff-messages .msg", has_text=answer).last).to_be_visible(timeout=STEP)
+    await expect(page.locator("#staff-messages .msg", has_text="的处理记录已保存")).to_be_visible(timeout=STEP)
+
+    # (8) A week later the customer is asked whether the problem stayed solved; yes closes the case.
+    told = await customer_bot_messages(page).count()
+    await page.click("#clock-week")
+    await expect(customer_bot_messages(page)).not_to_have_count(told, timeout=STEP)
+    still = customer_bot_messages(page).last.locator(".inline-button", has_text="是的，已解決")
+    await expect(still).to_be_visible(timeout=STEP)
+    await still.click()
+    await expect(page.locator("#topic-list .topic", has_text=number)).to_contain_text("已结案", timeout=STEP)
+    await screenshot(page, "laptop-5-closed")
+
     # The same page at phone width: one side at a time, switched by tabs.
     await page.set_viewport_size(PHONE)
     await expect(page.locator(".tabs")).to_be_visible()
