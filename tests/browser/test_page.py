@@ -88,5 +88,14 @@ async def test_language_tour_files_roles_clock_and_reset(demo, browser) -> None:
     await page.fill("#customer-text", "/start")
     await page.press("#customer-text", "Enter")
     await expect(page.locator("#customer-messages .msg.in").first).to_be_visible(timeout=STEP)
-    await screenshot(page, "laptop-5-after-reset")
+    await screenshot(page, "laptop-6-after-reset")
+
+    # The staff group's language is the deployment file's; changing it starts the desk again in it.
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.select_option("#group-locale", "en")
+    await expect(page.locator("#starting")).to_be_visible()
+    await expect(page.locator("#starting")).to_be_hidden(timeout=120_000)
+    await expect(page.locator("#group-locale")).to_have_value("en")
+    assert demo.state()["generation"] == 2 and demo.state()["group_locale"] == "en"
+    assert 'group_locale = "en"' in (demo.workdir / "kesu.toml").read_text(encoding="utf-8")
     assert page.errors == []  # type: ignore[attr-defined]
