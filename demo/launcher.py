@@ -26,6 +26,7 @@ from fake_telegram import FakeTelegramServer
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:DEMO-TOKEN"
 REGION, ZONE = "CN", "Asia/Shanghai"
+START_TIMEOUT_SECONDS = 180
 # The bot's own settings that the demo decides; anything else set in the environment is left alone.
 _DEMO_ENV = ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATABASE_URL", "HANDLER_CHAT_ID", "CONFIG_FILE", "CLOCK_OFFSET_FILE",
              "HOLIDAY_REGION", "TIMEZONE", "DEADLINE_WORKER_ONLY")
@@ -89,11 +90,18 @@ class Demo:
             self.process = subprocess.Popen([sys.executable, str(ROOT / "run_bot.py")], cwd=self.workdir,
                                             env=self.bot_env(), stdout=log, stderr=subprocess.STDOUT,
                                             start_new_session=True)
-        # Importing aiogram alone takes seconds of CPU on a busy machine.
-        await self.server.wait_for(lambda: self._polls() > polls_before or self.process.poll() is not None,
-                                   timeout=180, description="the bot's first getUpdates")
-        if self.process.poll() is not None:
-            raise RuntimeError(f"the bot exited with {self.process.returncode}; see {self.log_path}")
+        # Importing aiogram alone takes seconds of CPU on a busy machine; a bot that exits before
+        # it polls (a wrong setting) makes no call to wake the wait, so its exit is looked at too.
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT_SECONDS
+        while True:
+            try:
+                await self.server.wait_for(lambda: self._polls() > polls_before, timeout=1.0)
+                break
+            except TimeoutError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"the bot exited with {self.process.returncode}; see {self.log_path}") from None
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
         self.ready = True
         self.server.notify()
 
