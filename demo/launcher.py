@@ -122,6 +122,7 @@ class Demo:
 
     async def reset(self, group_locale: str | None = None) -> None:
         async with self._resetting:
+            self.ready = False  # from the first moment: the page shows that the bot is starting again
             if group_locale:
                 write_deployment(self.desk, self.workdir / "kesu.toml", group_locale)  # checks the name first
                 self.group_locale = group_locale

@@ -421,13 +421,19 @@ function where() {
   return body;
 }
 
+// The reply bar closes after sending, unless the bot's next prompt opened a new one meanwhile.
+function replySent(replied) {
+  if (S.replyTo === replied) S.replyTo = null;
+  renderReplying();
+}
+
 async function sendStaffText(text) {
+  const replied = S.replyTo;
   const body = { group_id: S.state.group_id, text };
   if (S.topic) body.message_thread_id = S.topic;
-  if (S.replyTo) body.reply_to_message_id = S.replyTo.message_id;
+  if (replied) body.reply_to_message_id = replied.message_id;
   await act(staffId(), "send_text_in", body);
-  S.replyTo = null;
-  renderReplying();
+  replySent(replied);
 }
 
 function renderRoles() {
@@ -455,9 +461,10 @@ async function sendFile(side, name, type, buffer) {
     await act(S.customerId, photo ? "send_photo" : "send_document", body);
     $("customer-text").value = "";
   } else {
+    const replied = S.replyTo;
     await act(staffId(), photo ? "send_photo" : "send_document", { ...body, ...where() });
     $("staff-text").value = "";
-    S.replyTo = null;
+    replySent(replied);
   }
 }
 
@@ -540,6 +547,7 @@ function renderClock() {
 
 function renderAll() {
   if (!S.state) return;
+  document.body.dataset.generation = S.state.generation;
   renderCustomer();
   renderStaff();
   renderRoles();
@@ -579,20 +587,20 @@ async function reset(groupLocale) {
 }
 
 function wire() {
-  $("customer-composer").addEventListener("submit", async (event) => {
+  // The field empties at once, as in Telegram, and gets the text back if sending failed.
+  const composer = (form, input, ready, send) => form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const text = $("customer-text").value.trim();
-    if (!text || !S.customerId) return;
-    await sendCustomerText(text);
-    $("customer-text").value = "";
+    const text = input.value.trim();
+    if (!text || !ready()) return;
+    input.value = "";
+    try {
+      await send(text);
+    } catch {
+      if (!input.value) input.value = text;
+    }
   });
-  $("staff-composer").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const text = $("staff-text").value.trim();
-    if (!text || !S.state || S.topic === null) return;
-    await sendStaffText(text);
-    $("staff-text").value = "";
-  });
+  composer($("customer-composer"), $("customer-text"), () => Boolean(S.customerId), sendCustomerText);
+  composer($("staff-composer"), $("staff-text"), () => Boolean(S.state) && S.topic !== null, sendStaffText);
   $("customer-select").addEventListener("change", (event) => {
     S.customerId = Number(event.target.value);
     $("customer-messages").replaceChildren();

@@ -80,8 +80,9 @@ async def test_language_tour_files_roles_clock_and_reset(demo, browser) -> None:
     # Reset: everything is gone, and the restarted bot answers again.
     page.once("dialog", lambda dialog: dialog.accept())
     await page.click("#reset")
-    await expect(page.locator("#customer-select option")).to_have_count(1, timeout=STEP)
+    await expect(page.locator("body")).to_have_attribute("data-generation", "1", timeout=STEP)
     await expect(page.locator("#starting")).to_be_hidden(timeout=120_000)
+    await expect(page.locator("#customer-select option")).to_have_count(1)
     await expect(page.locator("#topic-list .topic")).to_have_count(1)
     await expect(page.locator("#customer-messages .msg")).to_have_count(0)
     assert demo.state()["generation"] == 1 and demo.state()["ready"]
@@ -94,6 +95,7 @@ async def test_language_tour_files_roles_clock_and_reset(demo, browser) -> None:
     page.once("dialog", lambda dialog: dialog.accept())
     await page.select_option("#group-locale", "en")
     await expect(page.locator("#starting")).to_be_visible()
+    await expect(page.locator("body")).to_have_attribute("data-generation", "2", timeout=STEP)
     await expect(page.locator("#starting")).to_be_hidden(timeout=120_000)
     await expect(page.locator("#group-locale")).to_have_value("en")
     assert demo.state()["generation"] == 2 and demo.state()["group_locale"] == "en"
