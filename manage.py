@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Set-up entry point that needs nothing but python3.
 
+    python3 manage.py demo      install from the lock, compile catalogs, start the bot against
+                                the fake Bot API with a page showing both sides (no token needed)
     python3 manage.py start     install from the lock, compile catalogs, start the bot
     python3 manage.py test      install from the lock (with the test tools), compile
                                 catalogs, run all tests; extra arguments go to pytest
@@ -117,12 +119,31 @@ def write_lock(uv: Path, upgrade: list[str] | None) -> None:
     _run(uv, *common, "--extra", "dev", "-o", LOCKS["dev"].relative_to(ROOT))
 
 
+def _has_token() -> bool:
+    """Whether run_bot.py will find BOT_TOKEN (the environment, or .env where it starts)."""
+    if os.environ.get("BOT_TOKEN"):
+        return True
+    env_file = Path.cwd() / ".env"
+    if not env_file.exists():
+        return False
+    lines = env_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    return any(line.strip().removeprefix("export ").split("=", 1)[0].strip() == "BOT_TOKEN"
+               and line.split("=", 1)[-1].strip() for line in lines if "=" in line)
+
+
 def main(argv: list[str]) -> None:
     command = argv[0] if argv else "help"
     if command == "start":
         ensure_environment("runtime")
         compile_catalogs()
+        if not _has_token():
+            print("No BOT_TOKEN yet? Try Kesu first without one: python3 manage.py demo "
+                  "(a customer's chat and the staff group in your browser, offline).", flush=True)
         os.execv(PY, [str(PY), str(ROOT / "run_bot.py"), *argv[1:]])
+    elif command == "demo":
+        ensure_environment("runtime")
+        compile_catalogs()
+        os.execv(PY, [str(PY), "-m", "demo", *argv[1:]])
     elif command == "test":
         ensure_environment("dev")
         compile_catalogs()

@@ -18,6 +18,7 @@ asyncio loop and inspect what the bot did::
     server.promote_bot(group, by=owner, can_manage_topics=False)   # and the bot gets my_chat_member
     server.set_privacy_mode(True)             # the bot sees only commands and replies where it is no admin
     server.set_real_limits()                  # 429 past Telegram's flood limits (or real_limits=True)
+    server.reset()                            # forget every user, chat and update (GET /control/stream says so)
     await server.stop()
 
 Transcript entries are Telegram Message dicts plus private keys: ``_from_bot``, ``_sent_at``

@@ -5,7 +5,8 @@ POST /control/create_group           {"title", "forum", "members": {"<user_id>":
 POST /control/add_member             {"chat_id", "user_id", "status"}      (also remove_member)
 POST /control/users/{user_id}/{act}  act = send_text | send_text_in | send_command | send_photo | send_document |
                                      send_voice | send_video | send_sticker | send_contact | send_location |
-                                     edit_message | press_button | press_button_text | block_bot | unblock_bot;
+                                     edit_message | press_button | press_button_text | block_bot | unblock_bot |
+                                     set_language_code;
                                      body = keyword arguments; "chat_id"/"group_id" name a group, "data_base64"
                                      carries file bytes
 POST /control/deliver_twice          {"update"}
@@ -21,6 +22,8 @@ POST /control/set_real_limits        {"enabled"}: Telegram's flood limits (429 p
 GET  /control/flood                  {"enabled", "refused"}: how many 429s the limits answered
 POST /control/wait_for_messages      {"chat_id", "n", "after", "timeout"}   (408 on timeout)
 GET  /control/transcript/{chat_id}, /control/bot_messages/{chat_id}?include_deleted=1, /control/cursor/{chat_id}
+POST /control/reset                  forget every user, chat and update (the bot's token stays)
+GET  /control/stream, /control/files/{file_id}: what chat clients show, as server-sent events (see stream.py)
 GET  /control/calls?method=&after=, /control/callback_answers, /control/my_commands, /control/users,
      /control/groups, /control/updates (unconfirmed), /control/info
 Answers are {"ok": true, "result": ...} or {"ok": false, "error": "..."}.
@@ -35,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .groups import FakeGroup
+from .stream import setup_stream
 
 if TYPE_CHECKING:
     from .server import FakeTelegramServer
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
 USER_ACTIONS = {
     "send_text", "send_text_in", "send_command", "send_photo", "send_document", "send_voice", "send_video",
     "send_sticker", "send_contact", "send_location", "edit_message", "press_button", "press_button_text",
-    "block_bot", "unblock_bot",
+    "block_bot", "unblock_bot", "set_language_code",
 }
 
 
@@ -132,4 +136,6 @@ def setup_control(app: web.Application, server: FakeTelegramServer) -> None:
     route("GET", "users", lambda r, b: [{**u.as_dict(), "blocked": u.blocked} for u in s.users.values()])
     route("GET", "groups", lambda r, b: [_group_info(c) for c in s.chats.values() if isinstance(c, FakeGroup)])
     route("GET", "updates", lambda r, b: s.pending_updates())
+    route("POST", "reset", lambda r, b: s.reset())
+    setup_stream(app, s)
     route("GET", "info", lambda r, b: {"base_url": s.base_url, "bot": s.bot.get_me(), "token": s.bot.token})

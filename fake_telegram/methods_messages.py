@@ -60,7 +60,7 @@ def _apply_edit(ctx: Ctx, message: dict[str, Any], changes: dict[str, Any], repl
     message.update(changes)
     message["edit_date"] = int(time.time())
     message["_edits"].append({**changes, "_at": time.monotonic(), "_params": normalize(ctx.p.raw)})
-    ctx.server.notify()
+    ctx.server.touch(find_chat(ctx), message)
 
 
 def _inline_markup(ctx: Ctx) -> dict[str, Any] | None:
@@ -124,7 +124,7 @@ def _delete(ctx: Ctx, chat: ChatState, message_id: int | None) -> bool:
         raise bad_request("message can't be deleted")
     message["_deleted"] = True
     message["_deleted_at"] = time.monotonic()
-    ctx.server.notify()
+    ctx.server.touch(chat, message)
     return True
 
 
@@ -202,6 +202,7 @@ async def answer_callback_query(ctx: Ctx) -> bool:
     if p.has("cache_time"):
         answer["cache_time"] = p.int("cache_time")
     ctx.server.callback_answers.append(answer)
+    ctx.server.callback_answer_users.append(pending["user_id"])
     ctx.server.notify()
     return True
 
@@ -253,5 +254,6 @@ async def set_message_reaction(ctx: Ctx) -> bool:
     message = chat.live(ctx.p.int("message_id"))
     if message is not None:
         message["_reactions"] = reactions
+        ctx.server.touch(chat, message)
     ctx.server.notify()
     return True

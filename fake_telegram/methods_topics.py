@@ -60,7 +60,7 @@ async def create_forum_topic(ctx: Ctx) -> dict[str, Any]:
     message["is_topic_message"] = True
     topic = FakeTopic(thread_id, name, color, emoji)
     chat.topic_map[thread_id] = topic
-    ctx.server.notify()
+    ctx.server.touch(chat, message)
     return topic.as_dict()
 
 
@@ -110,7 +110,8 @@ async def delete_forum_topic(ctx: Ctx) -> bool:
     for message in chat.messages:
         if message.get("message_thread_id") == topic.message_thread_id:
             message["_deleted"] = True
-    ctx.server.notify()
+            ctx.server.touch(chat, message)
+    ctx.server.touch(chat)
     return True
 
 

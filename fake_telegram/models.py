@@ -90,6 +90,7 @@ class ChatState:
         self.messages: list[dict[str, Any]] = []
         self.by_id: dict[int, dict[str, Any]] = {}
         self._next_message_id = 1
+        self.revision = 0  # the server's revision at this chat's last change
 
     def next_message_id(self) -> int:
         message_id = self._next_message_id

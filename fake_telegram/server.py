@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -55,11 +56,15 @@ class FakeTelegramServer(ServerState, WaitingMixin, FaultsMixin, BotMembershipMi
             raise RuntimeError("server not started")
         return f"http://{self.host}:{self.port}"
 
-    async def start(self, port: int = 0, host: str = "127.0.0.1") -> FakeTelegramServer:
+    async def start(self, port: int = 0, host: str = "127.0.0.1",
+                    more_routes: Callable[[web.Application], None] | None = None) -> FakeTelegramServer:
+        """`more_routes` adds an application's own routes beside the Bot API and the control API (a demo page)."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         setup_control(app, self)
+        if more_routes is not None:
+            more_routes(app)
         # handler_cancellation: a client that hangs up (e.g. a stopped bot) must not keep a long poll alive.
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()

@@ -40,6 +40,10 @@ class Call:
 
 class ServerState:
     def __init__(self, token: str, bot_username: str, strict_html_ampersand: bool = True):
+        self._init_state(token, bot_username, strict_html_ampersand)
+        self.generation = 0
+
+    def _init_state(self, token: str, bot_username: str, strict_html_ampersand: bool) -> None:
         self.bots: dict[str, BotAccount] = {}
         self.bot = self.add_bot(token, bot_username)
         self.users: dict[int, FakeUser] = {}
@@ -47,6 +51,7 @@ class ServerState:
         self.files = FileStore()
         self.calls: list[Call] = []
         self.callback_answers: list[dict[str, Any]] = []
+        self.callback_answer_users: list[int] = []  # who pressed, for each of callback_answers
         self.pending_callbacks: dict[str, dict[str, Any]] = {}
         # Real Telegram keeps a bare "&" as text; failing on it catches unescaped user input early.
         self.strict_html_ampersand = strict_html_ampersand
@@ -55,6 +60,15 @@ class ServerState:
         self._callback_ids = itertools.count(4_000_000_000_000_000_001)
         self._changed: asyncio.Event | None = None
         self.closing = False
+        # Raised by touch() on every change a chat client would show (see stream.py).
+        self.revision = 0
+
+    def reset(self) -> None:
+        """Forget every user, chat, file, call and update, keeping the bot's token and username;
+        `generation` tells watchers that what they hold is gone."""
+        self.notify()  # waiters on the old state re-check and find it gone
+        self._init_state(self.bot.token, self.bot.username, self.strict_html_ampersand)
+        self.generation += 1
 
     # -- accounts and chats -------------------------------------------------
     def add_bot(self, token: str, username: str, first_name: str | None = None) -> BotAccount:
@@ -166,8 +180,16 @@ class ServerState:
         if extra:
             message.update(extra)
         chat.add(message)
-        self.notify()
+        self.touch(chat, message)
         return message
+
+    def touch(self, chat: ChatState, message: dict[str, Any] | None = None) -> None:
+        """Mark a chat (and one of its messages) as changed for watchers of the stream, and wake waiters."""
+        self.revision += 1
+        chat.revision = self.revision
+        if message is not None:
+            message["_rev"] = self.revision
+        self.notify()
 
     def enqueue(self, kind: str, payload: dict[str, Any], bot: BotAccount | str | None = None) -> dict[str, Any]:
         account = self.get_bot(bot)

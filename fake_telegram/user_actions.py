@@ -84,7 +84,7 @@ def edit(user: FakeUser, chat: ChatState, message_id: int, text: str, bot: str |
     message.update(text_fields(text))
     message["edit_date"] = int(time.time())
     message["_edits"].append({"text": text, "_at": time.monotonic()})
-    user.server.notify()
+    user.server.touch(chat, message)
     return _deliver(user.server, chat, "edited_message", message, bot)
 
 

@@ -112,6 +112,11 @@ class FakeUser:
                           bot: str | None = None) -> Update:
         return act.press(self, chat or self.chat, message_id, bot, text=text)
 
+    def set_language_code(self, language_code: str | None) -> None:
+        """The person switches their Telegram app's language: later updates carry the new code."""
+        self.language_code = language_code or None
+        self.server.notify()
+
     def block_bot(self, bot: str | None = None) -> Update:
         self.blocked = True
         return act.member_change(self, "member", "kicked", bot)
