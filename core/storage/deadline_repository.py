@@ -1,7 +1,6 @@
 """Deadline rows: scheduled with a case's stage, claimed by a worker when due. Never commits."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from typing import Sequence
 
@@ -9,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.sla import DeadlineKind
+from core.storage import leases
 from core.storage.models import Deadline
 
 # A pending row cancelled because it was planned anew (a severity change puts the stage on
@@ -40,34 +40,8 @@ class DeadlineRepository:
         return (await self._session.execute(query)).scalar_one_or_none() is not None
 
     async def claim_due(self, worker: str, now: datetime, lease: timedelta, limit: int) -> tuple[str, Sequence[int]]:
-        """Claims up to `limit` due rows until the lease ends; returns the claim's token
-        (the rows' claimed_by) and their ids. Each call is a claim of its own.
-
-        One UPDATE with the claim condition in its WHERE: two workers racing for the same
-        rows cannot both win (the database re-checks the condition on the row it locks).
-        The query reads only due rows through the (status, due_at) index.
-        """
-        due = (
-            select(Deadline.id)
-            .where(Deadline.status == "pending", Deadline.due_at <= now)
-            .where((Deadline.claimed_until.is_(None)) | (Deadline.claimed_until < now))
-            .order_by(Deadline.due_at)
-            .limit(limit)
-            # PostgreSQL: skip rows another worker is claiming right now instead of waiting
-            # for them and then finding them taken (SQLite has one writer and ignores this).
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        token = f"{worker}/{uuid.uuid4().hex[:12]}"
-        await self._session.execute(
-            update(Deadline)
-            .where(Deadline.id.in_(due))
-            .where((Deadline.claimed_until.is_(None)) | (Deadline.claimed_until < now))
-            .values(claimed_by=token, claimed_until=now + lease)
-            .execution_options(synchronize_session=False)
-        )
-        query = select(Deadline.id).where(Deadline.claimed_by == token).order_by(Deadline.due_at)
-        return token, (await self._session.execute(query)).scalars().all()
+        """Claims up to `limit` due rows until the lease ends (core/storage/leases.py)."""
+        return await leases.claim_due(self._session, Deadline, worker, now, lease, limit)
 
     async def get(self, deadline_id: int) -> Deadline | None:
         return await self._session.get(Deadline, deadline_id)

@@ -2,13 +2,13 @@
 as deadline rows are (core/storage/deadline_repository.py). Never commits."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from typing import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.storage import leases
 from core.storage.models import Digest
 
 WEEKLY = "weekly"
@@ -40,24 +40,5 @@ class DigestRepository:
         return (await self._session.execute(query)).scalars().all()
 
     async def claim_due(self, worker: str, now: datetime, lease: timedelta, limit: int = 10) -> tuple[str, Sequence[int]]:
-        """Claims due rows until the lease ends, in one UPDATE whose WHERE holds the claim
-        condition: two workers racing for a row cannot both win."""
-        due = (
-            select(Digest.id)
-            .where(Digest.status == "pending", Digest.due_at <= now)
-            .where((Digest.claimed_until.is_(None)) | (Digest.claimed_until < now))
-            .order_by(Digest.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        token = f"{worker}/{uuid.uuid4().hex[:12]}"
-        await self._session.execute(
-            update(Digest)
-            .where(Digest.id.in_(due))
-            .where((Digest.claimed_until.is_(None)) | (Digest.claimed_until < now))
-            .values(claimed_by=token, claimed_until=now + lease)
-            .execution_options(synchronize_session=False)
-        )
-        query = select(Digest.id).where(Digest.claimed_by == token).order_by(Digest.due_at)
-        return token, (await self._session.execute(query)).scalars().all()
+        """Claims up to `limit` due rows until the lease ends (core/storage/leases.py)."""
+        return await leases.claim_due(self._session, Digest, worker, now, lease, limit)
