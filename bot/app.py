@@ -96,7 +96,8 @@ def build_dispatcher(
     monitor: DeskMonitor | None = None,
 ) -> Dispatcher:
     # Workflow data reaches handlers by parameter name ("intake", "desk").
-    dispatcher = Dispatcher(intake=intake, desk=desk)
+    # Dialog state lives in the database (core/domain/intake.py), so aiogram's FSM would only cost time.
+    dispatcher = Dispatcher(disable_fsm=True, intake=intake, desk=desk)
     # The membership check makes a network call, so it runs before the transaction opens.
     dispatcher.update.outer_middleware(StaffGate(settings.handler_chat_id))
     # The Bot API questions /setup and /members need, before the transaction too.

@@ -8,6 +8,7 @@ Inbox gathers the situation and hands the message to the service that path belon
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -16,7 +17,7 @@ from core.services import onboarding, routing
 from core.services.case_lifecycle import CustomerDecisions, waiting_for_words
 from core.services.intake import Intake, IntakeContext
 from core.services.staff_desk import StaffDesk
-from core.storage.models import User
+from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
 
 
@@ -74,12 +75,13 @@ class Inbox:
         self.customer = customer
         self.desk = desk
         self.dialog = Intake(uow, customer, intake)
+        self._open_cases: Sequence[Case] = ()  # as _situation() read them, for routing to reuse
 
     async def _situation(self, kind: Kind, message_id: int | None = None) -> Situation:
         draft_open = await self.dialog.has_open_draft()
         edits_draft = kind is Kind.EDITED_TEXT and message_id is not None and await self.dialog.has_statement_part(message_id)
-        cases = await self.uow.cases.for_customer(self.customer.id)
-        open_cases = await self.uow.cases.open_for_customer(self.customer.id)
+        cases, open_cases = await self.uow.cases.recent_and_open(self.customer.id)
+        self._open_cases = open_cases
         return Situation(
             kind,
             draft_open=draft_open,
@@ -95,7 +97,7 @@ class Inbox:
             answered = await CustomerDecisions(self.uow, self.desk, self.customer).answer_awaited(text)
             assert answered
         elif path is Path.CASE:
-            await routing.customer_message(self.uow, self.desk, self.customer, message_id, text)
+            await routing.customer_message(self.uow, self.desk, self.customer, message_id, text, open_cases=self._open_cases)
         else:
             await self.dialog.text(message_id, text)  # with no draft open, it starts one with these words
         return path
@@ -103,7 +105,9 @@ class Inbox:
     async def media(self, evidence: Evidence) -> Path:
         path = decide(await self._situation(Kind.MEDIA))
         if path is Path.CASE:
-            await routing.customer_message(self.uow, self.desk, self.customer, evidence.message_id, evidence.caption, media=True)
+            await routing.customer_message(
+                self.uow, self.desk, self.customer, evidence.message_id, evidence.caption, media=True, open_cases=self._open_cases
+            )
         else:
             await self.dialog.media(evidence)  # with no draft open, it starts one with this evidence
         return path

@@ -2,6 +2,8 @@
 customer and their case's thread, in each reader's script."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from core.domain.lifecycle import FINAL_STAGES
 from core.domain.scripts import for_reader
 from core.intents import Ack, AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Purpose, Receipt, SendMessage, SetTopicClosed
@@ -60,11 +62,12 @@ def notice_in_thread(uow: UnitOfWork, desk: StaffDesk, case: Case, text: Phrase)
 # --- customer -> thread ------------------------------------------------------------------
 
 async def customer_message(
-    uow: UnitOfWork, desk: StaffDesk, customer: User, message_id: int, text: str | None, media: bool = False
+    uow: UnitOfWork, desk: StaffDesk, customer: User, message_id: int, text: str | None, media: bool = False,
+    open_cases: Sequence[Case] | None = None,
 ) -> bool:
     """A customer's message outside the intake dialog (for media, `text` is the caption).
-    False when they have no open case."""
-    cases = await uow.cases.open_for_customer(customer.id)
+    False when they have no open case. `open_cases`: already read in this unit of work."""
+    cases = open_cases if open_cases is not None else await uow.cases.open_for_customer(customer.id)
     if not cases:
         return False
     if len(cases) == 1:

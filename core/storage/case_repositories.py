@@ -63,6 +63,18 @@ class CaseRepository:
         query = select(Case).where(Case.customer_id == customer_id).order_by(Case.id.desc()).limit(limit)
         return (await self._session.execute(query)).scalars().all()
 
+    async def recent_and_open(self, customer_id: int, limit: int = 20) -> tuple[Sequence[Case], Sequence[Case]]:
+        """for_customer() and open_for_customer() in one query: the `limit` newest cases and
+        every open one, however old."""
+        newest = select(Case.id).where(Case.customer_id == customer_id).order_by(Case.id.desc()).limit(limit)
+        query = (
+            select(Case)
+            .where(Case.customer_id == customer_id, or_(Case.stage.not_in(FINAL_STAGES), Case.id.in_(newest.scalar_subquery())))
+            .order_by(Case.id.desc())
+        )
+        cases = (await self._session.execute(query)).scalars().all()
+        return cases[:limit], [c for c in reversed(cases) if c.stage not in FINAL_STAGES]
+
     async def evidence(self, case_id: int) -> Sequence[CaseEvidence]:
         query = select(CaseEvidence).where(CaseEvidence.case_id == case_id).order_by(CaseEvidence.id)
         return (await self._session.execute(query)).scalars().all()
