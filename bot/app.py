@@ -25,6 +25,7 @@ from bot.handlers import commands, fallback, reports, staff
 from bot.handlers import intake as intake_handlers
 from bot.handlers import setup as setup_handlers
 from bot.i18n import Catalogs, Renderer
+from bot.inline_filters import run_filters_inline
 from bot.middlewares.customer_gate import CustomerGate
 from bot.middlewares.setup_probe import SetupProbe
 from bot.middlewares.staff_gate import StaffGate
@@ -112,6 +113,7 @@ def build_dispatcher(
 
     # Fixed order; the catch-all comes last.
     dispatcher.include_routers(commands.router, intake_handlers.router, reports.router, staff.router, fallback.router)
+    run_filters_inline(dispatcher)
     return dispatcher
 
 
