@@ -4,14 +4,16 @@ Holds the transaction only; what the update means is the handlers' and services'
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 from typing import Any, Awaitable, Callable
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.middlewares.update_parts import sender_and_chat
 from core.clock import Clock
@@ -24,12 +26,33 @@ log = logging.getLogger("kesu.updates")
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
+# A busy database (SQLite's write lock held past its busy timeout by a slow transaction,
+# PostgreSQL choosing this transaction as a deadlock or serialization victim) rolls back the
+# whole update, which can simply run again: its effects were never committed or sent.
+BUSY_ATTEMPTS = 4
+BUSY_BACKOFF_SECONDS = 0.2
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+
+
+def database_busy(error: BaseException) -> bool:
+    if isinstance(error, IntegrityError) or not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    if getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    text = str(original).lower()
+    return "database is locked" in text or "database is busy" in text
+
 
 class UpdateTransaction(BaseMiddleware):
-    def __init__(self, uow_factory: UnitOfWorkFactory, default_locale: str, clock: Clock) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, default_locale: str, clock: Clock,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._uow_factory = uow_factory
         self._default_locale = default_locale
         self._clock = clock
+        self._sleep = sleep  # the pause before running an update again on a busy database
 
     async def __call__(self, handler: Handler, update: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(update, Update)
@@ -49,6 +72,20 @@ class UpdateTransaction(BaseMiddleware):
             log.info("update", extra=trace)
 
     async def _handle(self, handler: Handler, update: Update, data: dict[str, Any], tg_user: Any, chat: Any) -> str:
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                return await self._run_once(handler, update, data, tg_user, chat)
+            except DBAPIError as error:
+                if attempt == BUSY_ATTEMPTS or not database_busy(error):
+                    raise
+                delay = BUSY_BACKOFF_SECONDS * attempt * (1 + random.random())
+                log.warning("update handled again: the database was busy", extra={
+                    "update_id": update.update_id, "attempt": attempt, "error": str(error.orig)[:200], "retry_in_s": round(delay, 2),
+                })
+                await self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _run_once(self, handler: Handler, update: Update, data: dict[str, Any], tg_user: Any, chat: Any) -> str:
         for attempt in range(2):
             async with self._uow_factory() as uow:
                 if await uow.updates.seen(update.update_id):
