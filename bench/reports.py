@@ -124,7 +124,7 @@ def one_case(n: int, total: int, rng: random.Random) -> dict[str, Any]:
         statement="收到的商品有破损，包装也被压坏了，希望尽快处理。", reference_values={"order": f"E{n:09d}"}, contact_phone="+8613800138000",
         resolution="refund", resolution_note=None, locale="zh_Hans", channel="telegram", stage=stage, severity=rng.choice(SEVERITIES),
         tier=1 + reopened + int(appealed), owner_id=owner if answered else None, reopen_count=reopened, appealed=appealed,
-        stage_entered_at=events[-1][0], created_at=filed, updated_at=events[-1][0],
+        stage_entered_at=events[-1][0], first_response_at=claimed if answered else None, created_at=filed, updated_at=events[-1][0],
     )
     return {
         "case": case,
@@ -212,8 +212,7 @@ async def measure(url: str, repeat: int) -> dict[str, Any]:
         async with UnitOfWork(sessions, clock) as uow:
             return await compare(uow, the_desk, period, None, NOW)
 
-    def label(value: object) -> str:
-        return str(value) if isinstance(value, (int, float)) else renderer.render_label(value, locale)  # type: ignore[arg-type]
+    label = renderer.labels(locale)
 
     best: dict[str, Any] = {}
     figures_best, figures_worst, report = await timed(figures, repeat)

@@ -8,7 +8,7 @@ Which rows each figure reads (the definitions the reports document):
   stage, tier and outcome, workload per owner, reopen rate and appeals are of these;
 - first response: from filing to the first of a staff member's claim, assignment,
   question, reply, proposal, rejection or termination (RESPONSE_ACTIONS), for the
-  period's cases;
+  period's cases; kept on the case (cases.first_response_at) when it is recorded;
 - resolution: from filing to the customer's acceptance of a solution, for the
   acceptances recorded in the period (the last one when a case was resolved twice);
 - over time: filings, final stages reached (FINAL_ACTIONS) and reopenings
@@ -29,6 +29,7 @@ Which rows each figure reads (the definitions the reports document):
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Sequence
@@ -39,6 +40,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from core.domain.lifecycle import FINAL_STAGES, Stage
 from core.domain.sla import DeadlineKind
+from core.storage.case_repositories import RESPONSE_ACTIONS
 from core.storage.deadline_repository import REPLANNED
 from core.storage.models import Case, CaseEvent, CaseRating, Deadline, RelatedCase, ResolutionRecord, User
 from core.storage.related_cases import REPEAT, SHARED_REFERENCE
@@ -46,7 +48,6 @@ from core.storage.related_cases import REPEAT, SHARED_REFERENCE
 UNIX_EPOCH_JULIAN_DAY = 2440587.5
 MS_PER_DAY = 86_400_000.0
 PARTITION_ROWS = 2_000
-RESPONSE_ACTIONS = ("claimed", "assigned", "asked", "staff_reply", "proposed", "rejected", "terminated")
 RESOLVED_ACTION = "solution_accepted"
 # The lifecycle's reopenings (the case goes back to investigating one tier up).
 REOPEN_ACTIONS = ("solution_rejected", "reopened_unsatisfied", "follow_up_not_solved")
@@ -87,6 +88,35 @@ class Records:
     parties: dict[str, int]
     kinds: dict[str, int]
     cost_cents: int
+
+
+@dataclass(frozen=True)
+class PeriodCases:
+    """The period's cases counted: all, per value of each column, per outcome (a final
+    stage, or "open"), and how many were reopened, appealed, or have no first response."""
+
+    filed: int
+    by_category: dict[str, int]
+    by_severity: dict[str, int]
+    by_stage: dict[str, int]
+    by_tier: dict[int, int]
+    by_channel: dict[str, int]
+    by_outcome: dict[str, int]
+    reopened: int
+    appealed: int
+    unanswered: int
+
+
+@dataclass(frozen=True)
+class PeriodEvents:
+    """What happened in the period, from the history: acceptances of a solution, final
+    stages reached, reopenings, appeals, and per bucket the filings, final stages and reopenings."""
+
+    accepted: int
+    concluded: int
+    reopenings: int
+    appeals: int
+    timeline: dict[str, list[int]]
 
 
 @dataclass(frozen=True)
@@ -145,6 +175,13 @@ def _filed(scope: Scope) -> list[ColumnElement[bool]]:
     return [_in(Case.created_at, scope), *_owned(scope)]
 
 
+def _of_owner(query: Select[Any], case_id: Any, scope: Scope) -> Select[Any]:
+    """Limited to one owner's cases, by a join that only an owner's report needs."""
+    if scope.owner is None:
+        return query
+    return query.join(Case, Case.id == case_id).where(Case.owner_id == scope.owner)
+
+
 def _staff_actor() -> ColumnElement[bool]:
     return CaseEvent.actor.like("staff:%")
 
@@ -172,25 +209,31 @@ class ReportQueries:
         return {key: count for key, count in await self._rows(query)}
 
     # -- the period's cases ------------------------------------------------------------
-    async def filed(self, scope: Scope) -> int:
-        return (await self._session.execute(select(func.count(Case.id)).where(*_filed(scope)))).scalar_one()
-
-    async def counts_by(self, column: str, scope: Scope) -> dict[Any, int]:
-        """The period's cases per value of a column: category, severity, stage, tier or channel."""
-        return await self._grouped(getattr(Case, column), scope)
-
-    async def outcomes(self, scope: Scope) -> dict[str, int]:
-        finals = [(Case.stage == stage.value, literal(stage.value, String)) for stage in FINAL_STAGES]
-        return await self._grouped(case(*finals, else_=literal("open", String)), scope)
-
-    async def quality(self, scope: Scope) -> tuple[int, int]:
-        """(cases reopened at least once, cases appealed) among the period's cases."""
-        query = select(
-            func.coalesce(func.sum(case((Case.reopen_count > 0, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Case.appealed.is_(True), 1), else_=0)), 0),
-        ).where(*_filed(scope))
-        reopened, appealed = (await self._session.execute(query)).one()
-        return int(reopened), int(appealed)
+    async def period_cases(self, scope: Scope) -> PeriodCases:
+        """Every count of the period's cases in one grouped scan (of ix_cases_report alone):
+        per category, severity, stage, tier and channel at once, with how many of each
+        group were reopened, appealed or not answered yet; the few groups are added up here."""
+        keys = (Case.category, Case.severity, Case.stage, Case.tier, Case.channel)
+        query = (
+            select(
+                *keys, func.count(), func.sum(case((Case.reopen_count > 0, 1), else_=0)),
+                func.sum(case((Case.appealed.is_(True), 1), else_=0)), func.sum(case((Case.first_response_at.is_(None), 1), else_=0)),
+            )
+            .where(*_filed(scope))
+            .group_by(*keys)
+        )
+        counts: list[Counter[Any]] = [Counter() for _ in keys]
+        outcomes: Counter[str] = Counter()
+        filed = reopened = appealed = unanswered = 0
+        finals = {s.value for s in FINAL_STAGES}
+        for *values, n, reopened_n, appealed_n, unanswered_n in await self._rows(query):
+            for counter, value in zip(counts, values):
+                counter[value] += n
+            outcomes[values[2] if values[2] in finals else "open"] += n
+            filed += n
+            reopened, appealed, unanswered = reopened + int(reopened_n), appealed + int(appealed_n), unanswered + int(unanswered_n)
+        category, severity, stage, tier, channel = (dict(c) for c in counts)
+        return PeriodCases(filed, category, severity, stage, tier, channel, dict(outcomes), reopened, appealed, unanswered)
 
     async def related(self, scope: Scope) -> tuple[int, int]:
         """(repeat complaints, cases with a reference other customers gave) among the period's cases."""
@@ -220,19 +263,11 @@ class ReportQueries:
             return cast(func.round(func.extract("epoch", column) * 1000), BigInteger)
         return cast(func.round((func.julianday(column) - UNIX_EPOCH_JULIAN_DAY) * MS_PER_DAY), BigInteger)
 
-    async def first_responses(self, scope: Scope) -> list[tuple[int, int | None, str]]:
-        """(filed at, first response at or None, severity) per case of the period, in epoch milliseconds."""
-        first = (
-            select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(*_filed(scope), CaseEvent.action.in_(RESPONSE_ACTIONS), _staff_actor())
-            .group_by(CaseEvent.case_id)
-            .subquery()
-        )
-        query = (
-            select(self._epoch_ms(Case.created_at), self._epoch_ms(first.c.at), Case.severity)
-            .outerjoin(first, first.c.case_id == Case.id)
-            .where(*_filed(scope))
+    async def first_responses(self, scope: Scope) -> list[tuple[int, int, str]]:
+        """(filed at, first response at, severity) in epoch milliseconds, for each of the
+        period's cases that staff have answered (the others are PeriodCases.unanswered)."""
+        query = select(self._epoch_ms(Case.created_at), self._epoch_ms(Case.first_response_at), Case.severity).where(
+            *_filed(scope), Case.first_response_at.is_not(None)
         )
         return [(filed, at, severity) async for filed, at, severity in self._each(query)]
 
@@ -247,62 +282,50 @@ class ReportQueries:
         )
         return [(filed, at) async for filed, at in self._each(query)]
 
-    async def acceptances(self, scope: Scope) -> int:
-        query = (
-            select(func.count(CaseEvent.id))
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(CaseEvent.action == RESOLVED_ACTION, _in(CaseEvent.at, scope), *_owned(scope))
-        )
-        return (await self._session.execute(query)).scalar_one()
-
-    async def event_counts(self, scope: Scope, actions: Sequence[str]) -> int:
-        query = (
-            select(func.count(CaseEvent.id))
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(CaseEvent.action.in_(actions), _in(CaseEvent.at, scope), *_owned(scope))
-        )
-        return (await self._session.execute(query)).scalar_one()
-
-    async def timeline(self, scope: Scope, edges: Sequence[datetime]) -> dict[str, list[int]]:
-        """Per bucket (edges[i] to edges[i+1]): cases filed, final stages reached, reopenings."""
+    async def period_events(self, scope: Scope, edges: Sequence[datetime]) -> PeriodEvents:
+        """The period's acceptances, final stages, reopenings and appeals, per bucket
+        (edges[i] to edges[i+1]), in one grouped scan of the history's (action, at) index;
+        and the cases filed per bucket."""
         buckets = len(edges) - 1
 
         def bucket(column: Any) -> ColumnElement[Any]:
             return case(*[(column < edges[i + 1], literal(i)) for i in range(buckets)], else_=literal(-1))
 
-        filed = select(bucket(Case.created_at).label("key")).where(*_filed(scope)).subquery()
-        result: dict[str, list[int]] = {}
-        counts = {key: n for key, n in await self._rows(select(filed.c.key, func.count()).group_by(filed.c.key))}
-        result["filed"] = [counts.get(i, 0) for i in range(buckets)]
-        for name, actions in (("closed", FINAL_ACTIONS), ("reopened", REOPEN_ACTIONS)):
-            keyed = (
-                select(bucket(CaseEvent.at).label("key"))
-                .join(Case, Case.id == CaseEvent.case_id)
-                .where(CaseEvent.action.in_(actions), _in(CaseEvent.at, scope), *_owned(scope))
-                .subquery()
-            )
-            counts = {key: n for key, n in await self._rows(select(keyed.c.key, func.count()).group_by(keyed.c.key))}
-            result[name] = [counts.get(i, 0) for i in range(buckets)]
-        return result
+        counted = (RESOLVED_ACTION, *FINAL_ACTIONS, *REOPEN_ACTIONS, APPEAL_ACTION)
+        keyed = _of_owner(
+            select(CaseEvent.action.label("action"), bucket(CaseEvent.at).label("key")).where(CaseEvent.action.in_(counted), _in(CaseEvent.at, scope)),
+            CaseEvent.case_id, scope,
+        ).subquery()
+        per_bucket: dict[str, list[int]] = {"closed": [0] * buckets, "reopened": [0] * buckets}
+        totals: Counter[str] = Counter()
+        for action, key, n in await self._rows(select(keyed.c.action, keyed.c.key, func.count()).group_by(keyed.c.action, keyed.c.key)):
+            kind = "accepted" if action == RESOLVED_ACTION else "closed" if action in FINAL_ACTIONS else "reopened" if action in REOPEN_ACTIONS else "appeals"
+            totals[kind] += n
+            if kind in per_bucket and 0 <= key < buckets:
+                per_bucket[kind][key] += n
+        filed = await self._grouped(bucket(Case.created_at), scope)
+        timeline = {"filed": [filed.get(i, 0) for i in range(buckets)], **per_bucket}
+        return PeriodEvents(totals["accepted"], totals["closed"], totals["reopened"], totals["appeals"], timeline)
 
     async def deadlines(self, scope: Scope) -> dict[str, tuple[int, int]]:
         """Per stage: (deadlines met, deadlines missed) among those due in the period."""
         now = scope.now or scope.end
-        query = (
-            select(Deadline.stage, func.sum(_met()), func.sum(_missed(now)))
-            .join(Case, Case.id == Deadline.case_id)
-            .where(*_stage_deadlines(), _in(Deadline.due_at, scope), *_owned(scope))
-            .group_by(Deadline.stage)
-        )
+        query = _of_owner(
+            select(Deadline.stage, func.sum(_met()), func.sum(_missed(now))).where(*_stage_deadlines(), _in(Deadline.due_at, scope)),
+            Deadline.case_id, scope,
+        ).group_by(Deadline.stage)
         return {stage: (int(met or 0), int(missed or 0)) for stage, met, missed in await self._rows(query)}
 
     async def satisfaction(self, scope: Scope) -> Satisfaction:
-        where = [_in(CaseRating.rated_at, scope), *_owned(scope)]
+        """The period's ratings in one scan: count, averages and how many gave each number of stars."""
         aspects = [CaseRating.aspects[key].as_integer() for key in ASPECT_KEYS]
-        totals = (
-            select(func.count(CaseRating.id), func.avg(CaseRating.stars), *[func.avg(a) for a in aspects], *[func.count(a) for a in aspects])
-            .join(Case, Case.id == CaseRating.case_id)
-            .where(*where)
+        levels = range(1, 6)
+        totals = _of_owner(
+            select(
+                func.count(CaseRating.id), func.avg(CaseRating.stars), *[func.avg(a) for a in aspects], *[func.count(a) for a in aspects],
+                *[func.sum(case((CaseRating.stars == n, 1), else_=0)) for n in levels],
+            ).where(_in(CaseRating.rated_at, scope)),
+            CaseRating.case_id, scope,
         )
         row = (await self._session.execute(totals)).one()
         count, average = row[0], row[1]
@@ -310,10 +333,7 @@ class ReportQueries:
         aspect_figures = {
             key: (float(row[2 + i]) if row[2 + i] is not None else None, int(row[2 + n + i])) for i, key in enumerate(ASPECT_KEYS)
         }
-        stars_query = (
-            select(CaseRating.stars, func.count(CaseRating.id)).join(Case, Case.id == CaseRating.case_id).where(*where).group_by(CaseRating.stars)
-        )
-        stars = {int(s): c for s, c in await self._rows(stars_query)}
+        stars = {level: int(given) for level, given in zip(levels, row[2 + 2 * n:]) if given}
         return Satisfaction(count, float(average) if average is not None else None, stars, aspect_figures)
 
     async def low_rating_comments(self, scope: Scope, at_most: int = 2, limit: int = 5) -> list[tuple[str, int, str]]:
@@ -328,13 +348,20 @@ class ReportQueries:
         return [(number, stars, comment) for number, stars, comment in await self._rows(query)]
 
     async def records(self, scope: Scope) -> Records:
-        where = [_in(ResolutionRecord.completed_at, scope), *_owned(scope)]
-        base = select(ResolutionRecord).join(Case, Case.id == ResolutionRecord.case_id).where(*where).subquery()
-        total = select(func.count(), func.coalesce(func.sum(base.c.cost_cents), 0)).select_from(base)
-        completed, cost = (await self._session.execute(total)).one()
-        parties = {k: n for k, n in await self._rows(select(base.c.responsible_party, func.count()).group_by(base.c.responsible_party))}
-        kinds = {k: n for k, n in await self._rows(select(base.c.responsibility_kind, func.count()).group_by(base.c.responsibility_kind))}
-        return Records(completed, parties, kinds, int(cost))
+        """The period's resolution records in one grouped scan: per responsible party and kind, and their cost."""
+        query = _of_owner(
+            select(ResolutionRecord.responsible_party, ResolutionRecord.responsibility_kind, func.count(), func.sum(ResolutionRecord.cost_cents))
+            .where(_in(ResolutionRecord.completed_at, scope)),
+            ResolutionRecord.case_id, scope,
+        ).group_by(ResolutionRecord.responsible_party, ResolutionRecord.responsibility_kind)
+        parties: Counter[Any] = Counter()
+        kinds: Counter[Any] = Counter()
+        completed = cost = 0
+        for party, kind, n, cents in await self._rows(query):
+            parties[party] += n
+            kinds[kind] += n
+            completed, cost = completed + n, cost + int(cents or 0)
+        return Records(completed, dict(parties), dict(kinds), cost)
 
     async def improvements(self, scope: Scope, limit: int = 5) -> list[tuple[str, str]]:
         """(case number, improvement measure) of the period's records, newest first."""

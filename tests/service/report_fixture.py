@@ -148,7 +148,7 @@ async def write(uow_factory, cases: list[Filed]) -> dict[str, int]:
             ids[filed.number] = case.id
             uow.session.add(CaseEvent(case_id=case.id, at=at(filed.filed), actor=f"customer:{filed.customer}", action="filed", detail={}))
             for when, actor, action in filed.events:
-                uow.session.add(CaseEvent(case_id=case.id, at=at(when), actor=actor, action=action, detail={}))
+                uow.cases.record_event(case.id, at(when), actor, action)  # as the bot records them, first response included
             for stage, due, status, done, breach_no in filed.deadlines:
                 uow.session.add(
                     Deadline(case_id=case.id, kind="breach", stage=stage, breach_no=breach_no, due_at=at(due), status=status, done_at=at(done) if done else None)

@@ -27,7 +27,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def label(locale: str):  # type: ignore[no-untyped-def]
-    return lambda value: str(value) if isinstance(value, (int, float)) else RENDERER.render_label(value, locale)
+    return RENDERER.labels(locale)
 
 
 def chart_words() -> list[Phrase | Localized | str]:
