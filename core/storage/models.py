@@ -239,7 +239,12 @@ class Deadline(Base):
     """A moment at which something must happen to a case: a worker claims due rows."""
 
     __tablename__ = "deadlines"
-    __table_args__ = (Index("ix_deadlines_status_due", "status", "due_at"), Index("ix_deadlines_kind_due", "kind", "due_at"))
+    __table_args__ = (
+        Index("ix_deadlines_status_due", "status", "due_at"),
+        Index("ix_deadlines_kind_due", "kind", "due_at"),
+        # The reports' deadlines met and missed, read from the index alone.
+        Index("ix_deadlines_report", "kind", "due_at", "breach_no", "status", "stage", "done_at", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

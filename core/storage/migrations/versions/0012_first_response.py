@@ -1,6 +1,7 @@
 """Each case's first response by staff, kept on the case: the reports read it for every
 case of a period, which the case history gives only through a join over every event.
-Backfilled from the history, as core/storage/report_queries.py measured it before.
+Backfilled from the history, as core/storage/report_queries.py measured it before. And
+indexes that hold all the reports read of a period's cases and stage deadlines.
 
 Revision ID: 0012
 Revises: 0011
@@ -41,9 +42,11 @@ def upgrade() -> None:
         "ix_cases_report", "cases",
         ["created_at", "owner_id", "category", "severity", "stage", "tier", "channel", "reopen_count", "appealed", "first_response_at"],
     )
+    op.create_index("ix_deadlines_report", "deadlines", ["kind", "due_at", "breach_no", "status", "stage", "done_at", "case_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deadlines_report", table_name="deadlines")
     op.drop_index("ix_cases_report", table_name="cases")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("first_response_at")
