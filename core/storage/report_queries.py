@@ -161,6 +161,7 @@ class CaseLine:
     remedy: str | None
     improvement: str | None
     cost_cents: int | None
+    repeat_of: str | None = None  # the number of the earlier case this one repeats
 
 
 def _in(column: Any, scope: Scope) -> ColumnElement[bool]:
@@ -395,6 +396,7 @@ class ReportQueries:
                 select(ResolutionRecord.case_id, func.sum(ResolutionRecord.cost_cents)).where(ResolutionRecord.case_id.in_(ids)).group_by(ResolutionRecord.case_id)
             )
         }
+        repeats = await self._repeat_of(ids)
         lines = []
         async for row in self._each(cases):
             owner_name, customer_name = row.owner_name, row.customer_name
@@ -414,7 +416,7 @@ class ReportQueries:
                     comment=rating.comment if rating else None,
                     party=record.responsible_party if record else None, kind=record.responsibility_kind if record else None,
                     root_cause=record.root_cause if record else None, remedy=record.remedy if record else None,
-                    improvement=record.improvement if record else None, cost_cents=costs.get(row.id),
+                    improvement=record.improvement if record else None, cost_cents=costs.get(row.id), repeat_of=repeats.get(row.id),
                 )
             )
         return lines
@@ -431,6 +433,20 @@ class ReportQueries:
         names = list(columns)
         query = select(CaseEvent.case_id, *[columns[n].label(n) for n in names]).where(CaseEvent.case_id.in_(ids)).group_by(CaseEvent.case_id)
         return {row[0]: {n: _aware(row[i + 1]) for i, n in enumerate(names)} async for row in self._each(query)}
+
+    async def _repeat_of(self, ids: Any) -> dict[int, str]:
+        """Per repeat complaint, the number of the earlier case it was linked to when filed."""
+        earlier = Case.__table__.alias("earlier")
+        query = (
+            select(RelatedCase.case_id, earlier.c.number)
+            .join(earlier, earlier.c.id == RelatedCase.related_id)
+            .where(RelatedCase.kind == REPEAT, RelatedCase.case_id.in_(ids))
+            .order_by(RelatedCase.case_id, RelatedCase.id)
+        )
+        numbers: dict[int, list[str]] = {}
+        for case_id, number in await self._rows(query):
+            numbers.setdefault(case_id, []).append(number)
+        return {case_id: ", ".join(found) for case_id, found in numbers.items()}
 
     async def _deadlines_per_case(self, ids: Any, now: datetime) -> dict[int, tuple[int, int]]:
         query = (

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from core.services.privacy import pseudonym
 from core.storage.models import Case, CaseEvent, CaseRating, Deadline, ResolutionRecord, User
 
@@ -24,6 +26,17 @@ ERASED_CUSTOMER = 502
 def at(text: str) -> datetime:
     """'2026-10-09 17:00' in Shanghai, as an aware datetime."""
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+REPORT_DAY = "2026-11-05 12:00"
+
+
+@pytest.fixture
+def clock(clock):  # type: ignore[no-untyped-def]
+    """The day the reports are asked for, after the fixture's October: a test module that
+    imports this fixture runs on it."""
+    clock.advance(seconds=(at(REPORT_DAY) - clock.now()).total_seconds())
+    return clock
 
 
 @dataclass

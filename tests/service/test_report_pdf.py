@@ -16,17 +16,12 @@ from core.domain.staff import Role
 from core.intents import SendReportFile
 from core.services.report_document import hide_contacts
 from core.storage.models import Case, ResolutionRecord
+from tests.service.report_fixture import clock  # noqa: F401  (a fixture: the reports' day)
 from tests.service.report_fixture import OCTOBER, SEPTEMBER, at, write
 from tests.service.test_reports import actor, ask
 from tests.service.conftest import SUPERVISOR
 
 PHONE_STATEMENT = "The kettle leaked over the counter; call me on +86 138 0013 8000 or write to li.wei@example.com any time."
-
-
-@pytest.fixture
-def clock(clock):
-    clock.advance(seconds=(at("2026-11-05 12:00") - clock.now()).total_seconds())
-    return clock
 
 
 @pytest.fixture

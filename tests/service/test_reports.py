@@ -13,15 +13,10 @@ from core.services.reports import Reports
 from core.services.staff_actions import Actor
 from core.storage.models import User
 from tests.service.conftest import GROUP_ID
+from tests.service.report_fixture import clock  # noqa: F401  (a fixture: the reports' day)
 from tests.service.report_fixture import AGENT, AGENT2, OCTOBER, SEPTEMBER, SUPERVISOR, at, write
 
 ZONE = "Asia/Shanghai"
-
-
-@pytest.fixture
-def clock(clock):
-    clock.advance(seconds=(at("2026-11-05 12:00") - clock.now()).total_seconds())
-    return clock
 
 
 @pytest.fixture
