@@ -106,12 +106,13 @@ class Figures:
         return self.repeats / self.filed if self.filed else None
 
 
-def _open_time(desk: StaffDesk, pairs: Sequence[Sequence[int]]) -> OpenTimeIndex:
-    """The desk's open hours over every instant the durations span ((start, end, ...) in
-    epoch milliseconds), found without a list of the instants."""
-    if not pairs:
+def _open_time(desk: StaffDesk, *durations: Sequence[Sequence[int]]) -> OpenTimeIndex:
+    """The desk's open hours over every instant the durations span (rows starting with
+    (start, end) in epoch milliseconds), their bounds found without a list of the instants."""
+    if not any(durations):
         return OpenTimeIndex((), 0, 0)
-    first, last = min(min(p[0], p[1]) for p in pairs), max(max(p[0], p[1]) for p in pairs)
+    first = min(min(row[0], row[1]) for rows in durations for row in rows)
+    last = max(max(row[0], row[1]) for rows in durations for row in rows)
     return desk.calendar.open_time_index(datetime.fromtimestamp(first / 1000, timezone.utc), datetime.fromtimestamp(last / 1000, timezone.utc))
 
 
@@ -125,7 +126,7 @@ class _Durations:
 def _durations(desk: StaffDesk, responses: list[tuple[int, int, str]], resolved: list[tuple[int, int]]) -> _Durations:
     """Each case's durations on the open-time index and their statistics: plain CPU work
     over a year's cases, run off the event loop."""
-    hours = _open_time(desk, [*responses, *resolved])
+    hours = _open_time(desk, responses, resolved)
     between = hours.hours_between
     first = [between(filed_at, answered_at) for filed_at, answered_at, _ in responses]
     urgent = [(answered_at - filed_at) / 60_000 for filed_at, answered_at, severity in responses if severity == Severity.URGENT]
