@@ -1,5 +1,7 @@
-"""Migration 0012 fills cases.first_response_at from the history of cases filed before it:
-the earliest staff claim, assignment or message, never a customer's or the system's."""
+"""cases.first_response_at, the case's first response kept on it for the reports: set
+with the history row of a staff member's first claim, assignment or message (never a
+customer's or the system's), and filled by migration 0012 from the history of cases
+filed before it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -8,6 +10,7 @@ from sqlalchemy import text
 
 from core.storage.db import create_engine
 from core.storage.migrate import migrate
+from core.storage.models import Case
 
 FILED = datetime(2026, 10, 9, 9, 0, tzinfo=timezone.utc)
 
@@ -53,3 +56,24 @@ async def test_the_first_staff_response_is_taken_from_the_history(database_url: 
         assert rows[1][1] is None
     finally:
         await engine.dispose()
+
+
+async def test_the_history_writer_keeps_the_earliest_staff_response_on_the_case(uow_factory) -> None:
+    async with uow_factory() as uow:
+        case = await uow.cases.add(
+            Case(number="KS-1", customer_id=900, category="other", statement="s", reference_values={}, contact_phone=None, resolution="refund",
+                 resolution_note=None, locale="en", channel="telegram", stage="received", created_at=FILED, updated_at=FILED)
+        )
+        uow.cases.record_event(case.id, FILED + timedelta(minutes=5), "customer:900", "customer_message", text="hello")
+        uow.cases.record_event(case.id, FILED + timedelta(minutes=6), "system", "proposal_reminder")
+        assert case.first_response_at is None
+        uow.cases.record_event(case.id, FILED + timedelta(minutes=40), "staff:11", "claimed")
+        uow.cases.record_event(case.id, FILED + timedelta(minutes=50), "staff:11", "staff_reply", text="on it")
+        await uow.commit()
+    async with uow_factory() as uow:
+        case = await uow.cases.by_number("KS-1")
+        assert case is not None and case.first_response_at == FILED + timedelta(minutes=40)
+        uow.cases.record_event(case.id, FILED + timedelta(minutes=30), "staff:12", "assigned", owner=12)  # an earlier one, recorded late
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert (await uow.cases.by_number("KS-1")).first_response_at == FILED + timedelta(minutes=30)
