@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Sequence
 
-from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -201,13 +201,6 @@ class ReportQueries:
         async for partition in result.partitions(PARTITION_ROWS):
             for row in partition:
                 yield row
-
-    async def _grouped(self, key: ColumnElement[Any], scope: Scope, *where: ColumnElement[bool]) -> dict[Any, int]:
-        # Grouped through a subquery: PostgreSQL would not match a CASE with bound
-        # parameters in GROUP BY to the same CASE in the select list.
-        keyed = select(key.label("key")).where(*_filed(scope), *where).subquery()
-        query = select(keyed.c.key, func.count()).group_by(keyed.c.key)
-        return {key: count for key, count in await self._rows(query)}
 
     # -- the period's cases ------------------------------------------------------------
     async def period_cases(self, scope: Scope) -> PeriodCases:
