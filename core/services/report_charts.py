@@ -106,7 +106,7 @@ def quality(report: Comparison) -> Chart:
     matter come back), beside the previous period's."""
     return Chart(
         Phrase("report.chart.quality"), QUALITY, _pair(_quality(report.current), _quality(report.previous)),
-        Phrase("report.axis.cases"), style="hbars", empty=EMPTY,
+        Phrase("report.axis.cases"), style="hbars", empty=Phrase("report.chart.quality_none"),
     )
 
 

@@ -41,7 +41,7 @@ def chart_words() -> list[Phrase | Localized | str]:
     ]
     for code in ("axis.cases", "axis.hours", "axis.percent", "axis.ratings", "axis.score", "chart.aspects", "chart.categories",
                  "chart.deadlines", "chart.first_response", "chart.outcome", "chart.per_month", "chart.per_week",
-                 "chart.quality", "chart.resolution", "chart.severity", "chart.stars", "series.closed", "series.filed", "series.reopened"):
+                 "chart.quality", "chart.quality_none", "chart.resolution", "chart.severity", "chart.stars", "series.closed", "series.filed", "series.reopened"):
         phrases.append(Phrase("report." + code))
     return phrases
 
