@@ -304,11 +304,13 @@ def improvements(desk: StaffDesk, report: Comparison, records: list[RecordLine])
         (Phrase("report.figure.repeats"), now.repeats, _percent(now.repeats, now.filed), before.repeats),
         (Phrase("report.figure.shared_references"), now.shared_references, _percent(now.shared_references, now.filed), before.shared_references),
     )
+    chart = report_charts.quality(report)
     blocks: list[Block] = [
         Paragraph(text),
         Paragraph(repeats),
         Table((ITEM, CURRENT, SHARE, PREVIOUS), quality, (5, 2, 2, 2), (1, 2, 3)),
-        Figure((report_charts.quality(report),)),
+        # Drawn when there is something to draw: the table already says "none" in zeros.
+        *([Figure((chart,))] if any(v for series in chart.series for v in series.values) else []),
         Table((Phrase("report.column.party"), CURRENT, PREVIOUS), parties, (6, 2, 2), (1, 2)),
         Table((Phrase("report.column.kind"), CURRENT, PREVIOUS), kinds, (6, 2, 2), (1, 2)),
     ]
