@@ -6,6 +6,7 @@ import logging
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -79,6 +80,14 @@ class Renderer:
     def render_label(self, label: Phrase | Localized, locale: str) -> str:
         """Button labels are plain text, not HTML."""
         return html.unescape(self._value(label, locale))
+
+    def labels(self, locale: str) -> Callable[[ParamValue], str]:
+        """Plain text of any word a chart, sheet or PDF shows, in one locale; numbers as they are."""
+
+        def label(value: ParamValue) -> str:
+            return str(value) if isinstance(value, (int, float)) else html.unescape(self._value(value, locale))
+
+        return label
 
     def _value(self, value: ParamValue, locale: str) -> str:
         if isinstance(value, Phrase):

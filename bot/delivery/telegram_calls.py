@@ -195,8 +195,7 @@ class IntentExecutor:
 
     async def _send_charts(self, intent: SendCharts) -> Outcome:
         """The pictures are drawn now, off the event loop: the row holds only their figures."""
-        def label(value: object) -> str:
-            return str(value) if isinstance(value, (int, float)) else self._renderer.render_label(value, intent.locale)  # type: ignore[arg-type]
+        label = self._renderer.labels(intent.locale)
 
         def draw() -> list[bytes]:
             return [render_page(page, intent.locale, label) for page in intent.pages]

@@ -10,11 +10,11 @@ import csv
 import io
 import re
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from bot.i18n import Renderer
 from bot.reports.charts import RENDER_THREAD
-from core.intents import Localized, ParamValue, Phrase, SendReportFile
+from core.intents import Localized, Phrase, SendReportFile
 from core.services import report_document
 from core.services.report_export import Sheet, build_sheets, export_data
 from core.services.staff_desk import StaffDesk
@@ -130,19 +130,13 @@ class ReportFiles:
         self._desk = desk
         self._renderer = renderer
 
-    def label(self, locale: str) -> "Callable[[ParamValue], str]":
-        def label(value: ParamValue) -> str:
-            return str(value) if isinstance(value, (int, float, str)) else self._renderer.render_label(value, locale)  # type: ignore[arg-type]
-
-        return label
-
     async def make(self, request: SendReportFile) -> bytes:
         if request.file_format == "pdf":
             from bot.reports.pdf import render_pdf
 
             async with self._uow_factory() as uow:
                 document = await report_document.build(uow, self._desk, request)
-            label = self.label(request.locale)
+            label = self._renderer.labels(request.locale)
             return await asyncio.get_running_loop().run_in_executor(RENDER_THREAD, render_pdf, document, request.locale, label)
         async with self._uow_factory() as uow:
             data = await export_data(uow, self._desk, request)

@@ -94,6 +94,22 @@ def outcomes(report: Comparison) -> Chart:
     )
 
 
+QUALITY = (Phrase("report.figure.reopened_cases"), Phrase("report.figure.appealed_cases"), Phrase("report.figure.repeats"))
+
+
+def _quality(figures: Figures) -> tuple[int, int, int]:
+    return (figures.reopened_cases, figures.appealed_cases, figures.repeats)
+
+
+def quality(report: Comparison) -> Chart:
+    """Of the period's cases: reopened, appealed, and repeat complaints (a customer's
+    matter come back), beside the previous period's."""
+    return Chart(
+        Phrase("report.chart.quality"), QUALITY, _pair(_quality(report.current), _quality(report.previous)),
+        Phrase("report.axis.cases"), style="hbars", empty=Phrase("report.chart.quality_none"),
+    )
+
+
 STATISTICS = (Phrase("report.stat.average"), Phrase("report.stat.median"), Phrase("report.stat.p90"))
 
 
@@ -144,7 +160,7 @@ def pages(desk: StaffDesk, report: Comparison) -> tuple[tuple[Chart, ...], ...]:
     current, previous = report.current, report.previous
     return (
         (over_time(current), categories(desk, report)),
-        (severities(report), outcomes(report)),
+        (severities(report), outcomes(report), quality(report)),
         (
             durations(Phrase("report.chart.first_response"), current.first_response, previous.first_response),
             durations(Phrase("report.chart.resolution"), current.resolution, previous.resolution),

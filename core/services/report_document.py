@@ -43,7 +43,7 @@ SHARE = Phrase("report.pdf.column.share")
 # A phone number (7 digits or more, spaces and dashes allowed) or an e-mail address.
 _CONTACT = re.compile(r"\+?\(?\d[\d \-().]{5,}\d|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Overview lines taken from the export's overview, in this order.
-OVERVIEW_KEYS = ("filed", "accepted", "concluded", "open", "unanswered", "reopened_cases", "appealed_cases", "records", "cost")
+OVERVIEW_KEYS = ("filed", "accepted", "concluded", "open", "unanswered", "reopened_cases", "appealed_cases", "repeats", "records", "cost")
 
 
 @dataclass(frozen=True)
@@ -294,8 +294,23 @@ def improvements(desk: StaffDesk, report: Comparison, records: list[RecordLine])
     )
     parties = tuple((label, now.records.parties.get(k, 0), before.records.parties.get(k, 0)) for k, label in PARTIES.items())
     kinds = tuple((label, now.records.kinds.get(k, 0), before.records.kinds.get(k, 0)) for k, label in KINDS.items())
+    repeats = Phrase(
+        "report.pdf.repeats_text", repeats=now.repeats, share=_percent(now.repeats, now.filed), previous=before.repeats,
+        shared=now.shared_references,
+    )
+    quality = (
+        (Phrase("report.figure.reopened_cases"), now.reopened_cases, _percent(now.reopened_cases, now.filed), before.reopened_cases),
+        (Phrase("report.figure.appealed_cases"), now.appealed_cases, _percent(now.appealed_cases, now.filed), before.appealed_cases),
+        (Phrase("report.figure.repeats"), now.repeats, _percent(now.repeats, now.filed), before.repeats),
+        (Phrase("report.figure.shared_references"), now.shared_references, _percent(now.shared_references, now.filed), before.shared_references),
+    )
+    chart = report_charts.quality(report)
     blocks: list[Block] = [
         Paragraph(text),
+        Paragraph(repeats),
+        Table((ITEM, CURRENT, SHARE, PREVIOUS), quality, (5, 2, 2, 2), (1, 2, 3)),
+        # Drawn when there is something to draw: the table already says "none" in zeros.
+        *([Figure((chart,))] if any(v for series in chart.series for v in series.values) else []),
         Table((Phrase("report.column.party"), CURRENT, PREVIOUS), parties, (6, 2, 2), (1, 2)),
         Table((Phrase("report.column.kind"), CURRENT, PREVIOUS), kinds, (6, 2, 2), (1, 2)),
     ]

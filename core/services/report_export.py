@@ -5,8 +5,9 @@ The cases sheet has one row per case of the period: its number, channel, categor
 severity, tier, stage and owner, the customer (a pseudonym when staff see customers
 under one, and always for a customer whose data was erased), the contact (masked unless
 the request reveals contacts; a file posted in the group never does), when it entered
-each stage by its history, first response and resolution in business hours, its stage deadlines met and missed, the
-latest rating and resolution record, and the remedy cost of all its records. Every other
+each stage by its history, first response and resolution in business hours, its stage
+deadlines met and missed, the earlier case it repeats (a repeat complaint), the latest
+rating and resolution record, and the remedy cost of all its records. Every other
 sheet is one figure of the report beside the previous period's. Times are the desk's
 local times.
 """
@@ -52,7 +53,7 @@ CASE_COLUMNS = (
     Phrase("report.column.investigating_at"), Phrase("report.column.proposed_at"), Phrase("report.column.resolved_at"),
     Phrase("report.column.follow_up_at"), Phrase("report.column.concluded_at"), Phrase("report.column.first_response_hours"),
     Phrase("report.column.resolution_hours"), Phrase("report.column.deadlines_met"), Phrase("report.column.deadlines_missed"),
-    Phrase("report.column.reopened"), Phrase("report.column.appealed"), Phrase("report.column.stars"),
+    Phrase("report.column.reopened"), Phrase("report.column.appealed"), Phrase("report.column.repeat_of"), Phrase("report.column.stars"),
     *ASPECTS.values(),
     Phrase("report.column.comment"), Phrase("report.column.party"), Phrase("report.column.kind"),
     Phrase("report.column.root_cause"), Phrase("report.column.remedy"), Phrase("report.column.cost"),
@@ -98,7 +99,7 @@ def case_rows(desk: StaffDesk, lines: list[CaseLine], reveal_contacts: bool) -> 
             stage_name(line.stage), owner_name(line.owner_id, line.owner_name), _customer(desk, line), contact, local(line.filed_at), local(line.first_response_at),
             *(local(line.entered.get(stage)) for stage in ENTERED), local(line.concluded_at),
             None if first is None else round(first, 2), None if resolution is None else round(resolution, 2),
-            line.deadlines_met, line.deadlines_missed, line.reopen_count, YES if line.appealed else NO, line.stars,
+            line.deadlines_met, line.deadlines_missed, line.reopen_count, YES if line.appealed else NO, line.repeat_of, line.stars,
             *(line.aspects.get(key) for key in ASPECTS), line.comment or None,
             PARTIES.get(line.party) if line.party else None, KINDS.get(line.kind) if line.kind else None,
             line.root_cause, line.remedy, _cost(line.cost_cents), line.improvement,
@@ -132,6 +133,7 @@ def overview_rows(figures: Figures) -> list[Cell]:
         *(_round(getattr(t, name)) for t in times for name in ("average", "median", "p90")),
         met, due, _percent(met, due), s.ratings, _round(s.average), _round(None if figures.response_rate is None else 100 * figures.response_rate, 1),
         figures.reopened_cases, _round(None if figures.reopen_rate is None else 100 * figures.reopen_rate, 1), figures.appealed_cases,
+        figures.repeats, _round(None if figures.repeat_rate is None else 100 * figures.repeat_rate, 1), figures.shared_references,
         figures.reopenings, figures.appeals, figures.records.completed, _cost(figures.records.cost_cents),
     ]
 
@@ -145,6 +147,7 @@ OVERVIEW_LABELS = (
     Phrase("report.figure.deadlines_met"), Phrase("report.figure.deadlines_due"), Phrase("report.figure.deadlines_share"),
     Phrase("report.figure.ratings"), Phrase("report.figure.stars_average"), Phrase("report.figure.response_rate"),
     Phrase("report.figure.reopened_cases"), Phrase("report.figure.reopen_rate"), Phrase("report.figure.appealed_cases"),
+    Phrase("report.figure.repeats"), Phrase("report.figure.repeat_rate"), Phrase("report.figure.shared_references"),
     Phrase("report.figure.reopenings"), Phrase("report.figure.appeals"), Phrase("report.figure.records"), Phrase("report.figure.cost"),
 )
 

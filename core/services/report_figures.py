@@ -6,11 +6,13 @@ Durations: first response and resolution are business hours on the desk's calend
 stages' own deadlines are. Urgent cases run on clock time (their deadlines are minutes),
 so their first response is in clock minutes. Average, median and 90th percentile are
 computed over the per-case durations, which are the only rows fetched (two times a case,
-as epoch milliseconds, measured on core/domain/open_time.py's index); the percentile
-interpolates between the two nearest cases (as numpy's default).
+as epoch milliseconds, measured on core/domain/open_time.py's index, in a worker thread
+while the other figures are read); the percentile interpolates between the two nearest
+cases (as numpy's default). Every count is an SQL aggregate.
 """
 from __future__ import annotations
 
+import asyncio
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,9 +23,6 @@ from core.domain.open_time import OpenTimeIndex
 from core.services.report_periods import Bucket, Period
 from core.services.staff_desk import StaffDesk
 from core.storage.report_queries import (
-    APPEAL_ACTION,
-    FINAL_ACTIONS,
-    REOPEN_ACTIONS,
     OwnerLoad,
     Records,
     ReportQueries,
@@ -107,61 +106,80 @@ class Figures:
         return self.repeats / self.filed if self.filed else None
 
 
-def _open_time(desk: StaffDesk, moments: list[int]) -> OpenTimeIndex:
-    """The desk's open hours over every instant the durations span (epoch milliseconds)."""
-    if not moments:
+def _open_time(desk: StaffDesk, *durations: Sequence[Sequence[int]]) -> OpenTimeIndex:
+    """The desk's open hours over every instant the durations span (rows starting with
+    (start, end) in epoch milliseconds), their bounds found without a list of the instants."""
+    if not any(durations):
         return OpenTimeIndex((), 0, 0)
-    first, last = min(moments), max(moments)
+    first = min(min(row[0], row[1]) for rows in durations for row in rows)
+    last = max(max(row[0], row[1]) for rows in durations for row in rows)
     return desk.calendar.open_time_index(datetime.fromtimestamp(first / 1000, timezone.utc), datetime.fromtimestamp(last / 1000, timezone.utc))
+
+
+@dataclass(frozen=True)
+class _Durations:
+    first_response: Times
+    urgent_response: Times
+    resolution: Times
+
+
+def _durations(desk: StaffDesk, responses: list[tuple[int, int, str]], resolved: list[tuple[int, int]]) -> _Durations:
+    """Each case's durations on the open-time index and their statistics: plain CPU work
+    over a year's cases, run off the event loop."""
+    hours = _open_time(desk, responses, resolved)
+    between = hours.hours_between
+    first = [between(filed_at, answered_at) for filed_at, answered_at, _ in responses]
+    urgent = [(answered_at - filed_at) / 60_000 for filed_at, answered_at, severity in responses if severity == Severity.URGENT]
+    resolutions = [between(filed, accepted) for filed, accepted in resolved]
+    return _Durations(summarize(first), summarize(urgent), summarize(resolutions))
 
 
 async def compute(uow: UnitOfWork, desk: StaffDesk, period: Period, owner: int | None, now: datetime) -> Figures:
     queries = ReportQueries(uow.session)
     scope = Scope(period.start, period.end, owner, now)
+    cases = await queries.period_cases(scope)
     responses = await queries.first_responses(scope)
     resolved = await queries.resolutions(scope)
-    hours = _open_time(desk, [t for row in responses for t in row[:2] if t is not None] + [t for row in resolved for t in row])
-    first, urgent, unanswered = [], [], 0
-    for filed_at, answered_at, severity in responses:
-        if answered_at is None:
-            unanswered += 1
-            continue
-        first.append(hours.hours_between(filed_at, answered_at))
-        if severity == Severity.URGENT:
-            urgent.append((answered_at - filed_at) / 60_000)
-    resolutions = [hours.hours_between(filed, accepted) for filed, accepted in resolved]
+    # Started now, finished while the other figures are read.
+    durations = asyncio.get_running_loop().run_in_executor(None, _durations, desk, responses, resolved)
     buckets = period.buckets()
-    edges = [b.start for b in buckets] + [period.end]
-    reopened_cases, appealed_cases = await queries.quality(scope)
+    events = await queries.period_events(scope, [b.start for b in buckets] + [period.end])
     repeats, shared_references = await queries.related(scope)
+    deadlines = await queries.deadlines(scope)
+    satisfaction = await queries.satisfaction(scope)
+    low_ratings = await queries.low_rating_comments(scope)
+    workload = await queries.workload(scope)
+    records = await queries.records(scope)
+    improvements = await queries.improvements(scope)
+    times = await durations
     return Figures(
         period=period,
         scope=scope,
-        filed=await queries.filed(scope),
-        by_category=await queries.counts_by("category", scope),
-        by_severity=await queries.counts_by("severity", scope),
-        by_stage=await queries.counts_by("stage", scope),
-        by_tier=await queries.counts_by("tier", scope),
-        by_outcome=await queries.outcomes(scope),
-        by_channel=await queries.counts_by("channel", scope),
+        filed=cases.filed,
+        by_category=cases.by_category,
+        by_severity=cases.by_severity,
+        by_stage=cases.by_stage,
+        by_tier=cases.by_tier,
+        by_outcome=cases.by_outcome,
+        by_channel=cases.by_channel,
         buckets=buckets,
-        timeline=await queries.timeline(scope, edges),
-        first_response=summarize(first),
-        unanswered=unanswered,
-        urgent_response=summarize(urgent),
-        resolution=summarize(resolutions),
-        accepted=await queries.acceptances(scope),
-        concluded=await queries.event_counts(scope, FINAL_ACTIONS),
-        reopenings=await queries.event_counts(scope, REOPEN_ACTIONS),
-        appeals=await queries.event_counts(scope, (APPEAL_ACTION,)),
-        reopened_cases=reopened_cases,
-        appealed_cases=appealed_cases,
-        deadlines=await queries.deadlines(scope),
-        satisfaction=await queries.satisfaction(scope),
-        low_ratings=await queries.low_rating_comments(scope),
-        workload=await queries.workload(scope),
-        records=await queries.records(scope),
-        improvements=await queries.improvements(scope),
+        timeline=events.timeline,
+        first_response=times.first_response,
+        unanswered=cases.unanswered,
+        urgent_response=times.urgent_response,
+        resolution=times.resolution,
+        accepted=events.accepted,
+        concluded=events.concluded,
+        reopenings=events.reopenings,
+        appeals=events.appeals,
+        reopened_cases=cases.reopened,
+        appealed_cases=cases.appealed,
+        deadlines=deadlines,
+        satisfaction=satisfaction,
+        low_ratings=low_ratings,
+        workload=workload,
+        records=records,
+        improvements=improvements,
         repeats=repeats,
         shared_references=shared_references,
     )

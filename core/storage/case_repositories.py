@@ -7,10 +7,14 @@ from typing import Any, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from core.domain.lifecycle import FINAL_STAGES
 from core.storage.models import Case, CaseCounter, CaseEvent, CaseEvidence, CaseLink, IntakeDraft, PendingRelay
 
+# A staff member's first claim, assignment or message to the customer: the case's first
+# response, which the reports measure (core/storage/report_queries.py).
+RESPONSE_ACTIONS = ("claimed", "assigned", "asked", "staff_reply", "proposed", "rejected", "terminated")
 
 
 class DraftRepository:
@@ -52,6 +56,18 @@ class CaseRepository:
 
     def record_event(self, case_id: int, at: datetime, actor: str, action: str, **detail: Any) -> None:
         self._session.add(CaseEvent(case_id=case_id, at=at, actor=actor, action=action, detail=detail))
+        if action in RESPONSE_ACTIONS and actor.startswith("staff:"):
+            self._first_response(case_id, at)
+
+    def _first_response(self, case_id: int, at: datetime) -> None:
+        """Keeps cases.first_response_at the earliest response in the history. Staff act on
+        a case they have loaded, so it is in the session and its row is written with the
+        event's, in the same transaction."""
+        case = self._session.identity_map.get(identity_key(Case, case_id))
+        if case is None:
+            raise LookupError(f"case {case_id} must be loaded to record a staff response")
+        if case.first_response_at is None or at < case.first_response_at:
+            case.first_response_at = at
 
     async def get(self, case_id: int) -> Case | None:
         return await self._session.get(Case, case_id)

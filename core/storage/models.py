@@ -121,8 +121,15 @@ class CaseCounter(Base):
 
 class Case(Base):
     __tablename__ = "cases"
-    # Reports count a period's cases by filing time.
-    __table_args__ = (Index("ix_cases_created_at", "created_at"),)
+    # Reports count a period's cases by filing time; ix_cases_report holds what they group
+    # and measure by, so a year's cases are read from the index alone.
+    __table_args__ = (
+        Index("ix_cases_created_at", "created_at"),
+        Index(
+            "ix_cases_report",
+            "created_at", "owner_id", "category", "severity", "stage", "tier", "channel", "reopen_count", "appealed", "first_response_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -150,6 +157,9 @@ class Case(Base):
     # An agent's proposal for a major case, held until a supervisor approves it (docs/process.md §2).
     pending_proposal: Mapped[str | None] = mapped_column(Text)
     pending_proposal_by: Mapped[int | None] = mapped_column(BigInteger)
+    # The first claim, assignment or message by staff (report_queries.RESPONSE_ACTIONS),
+    # set with its history row by CaseRepository.record_event.
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -229,7 +239,12 @@ class Deadline(Base):
     """A moment at which something must happen to a case: a worker claims due rows."""
 
     __tablename__ = "deadlines"
-    __table_args__ = (Index("ix_deadlines_status_due", "status", "due_at"), Index("ix_deadlines_kind_due", "kind", "due_at"))
+    __table_args__ = (
+        Index("ix_deadlines_status_due", "status", "due_at"),
+        Index("ix_deadlines_kind_due", "kind", "due_at"),
+        # The reports' deadlines met and missed, read from the index alone.
+        Index("ix_deadlines_report", "kind", "due_at", "breach_no", "status", "stage", "done_at", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -8,7 +8,7 @@ Which rows each figure reads (the definitions the reports document):
   stage, tier and outcome, workload per owner, reopen rate and appeals are of these;
 - first response: from filing to the first of a staff member's claim, assignment,
   question, reply, proposal, rejection or termination (RESPONSE_ACTIONS), for the
-  period's cases;
+  period's cases; kept on the case (cases.first_response_at) when it is recorded;
 - resolution: from filing to the customer's acceptance of a solution, for the
   acceptances recorded in the period (the last one when a case was resolved twice);
 - over time: filings, final stages reached (FINAL_ACTIONS) and reopenings
@@ -29,16 +29,18 @@ Which rows each figure reads (the definitions the reports document):
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Sequence
 
-from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
 from core.domain.lifecycle import FINAL_STAGES, Stage
 from core.domain.sla import DeadlineKind
+from core.storage.case_repositories import RESPONSE_ACTIONS
 from core.storage.deadline_repository import REPLANNED
 from core.storage.models import Case, CaseEvent, CaseRating, Deadline, RelatedCase, ResolutionRecord, User
 from core.storage.related_cases import REPEAT, SHARED_REFERENCE
@@ -46,7 +48,6 @@ from core.storage.related_cases import REPEAT, SHARED_REFERENCE
 UNIX_EPOCH_JULIAN_DAY = 2440587.5
 MS_PER_DAY = 86_400_000.0
 PARTITION_ROWS = 2_000
-RESPONSE_ACTIONS = ("claimed", "assigned", "asked", "staff_reply", "proposed", "rejected", "terminated")
 RESOLVED_ACTION = "solution_accepted"
 # The lifecycle's reopenings (the case goes back to investigating one tier up).
 REOPEN_ACTIONS = ("solution_rejected", "reopened_unsatisfied", "follow_up_not_solved")
@@ -87,6 +88,35 @@ class Records:
     parties: dict[str, int]
     kinds: dict[str, int]
     cost_cents: int
+
+
+@dataclass(frozen=True)
+class PeriodCases:
+    """The period's cases counted: all, per value of each column, per outcome (a final
+    stage, or "open"), and how many were reopened, appealed, or have no first response."""
+
+    filed: int
+    by_category: dict[str, int]
+    by_severity: dict[str, int]
+    by_stage: dict[str, int]
+    by_tier: dict[int, int]
+    by_channel: dict[str, int]
+    by_outcome: dict[str, int]
+    reopened: int
+    appealed: int
+    unanswered: int
+
+
+@dataclass(frozen=True)
+class PeriodEvents:
+    """What happened in the period, from the history: acceptances of a solution, final
+    stages reached, reopenings, appeals, and per bucket the filings, final stages and reopenings."""
+
+    accepted: int
+    concluded: int
+    reopenings: int
+    appeals: int
+    timeline: dict[str, list[int]]
 
 
 @dataclass(frozen=True)
@@ -131,6 +161,7 @@ class CaseLine:
     remedy: str | None
     improvement: str | None
     cost_cents: int | None
+    repeat_of: str | None = None  # the number of the earlier case this one repeats
 
 
 def _in(column: Any, scope: Scope) -> ColumnElement[bool]:
@@ -143,6 +174,13 @@ def _owned(scope: Scope) -> list[ColumnElement[bool]]:
 
 def _filed(scope: Scope) -> list[ColumnElement[bool]]:
     return [_in(Case.created_at, scope), *_owned(scope)]
+
+
+def _of_owner(query: Select[Any], case_id: Any, scope: Scope) -> Select[Any]:
+    """Limited to one owner's cases, by a join that only an owner's report needs."""
+    if scope.owner is None:
+        return query
+    return query.join(Case, Case.id == case_id).where(Case.owner_id == scope.owner)
 
 
 def _staff_actor() -> ColumnElement[bool]:
@@ -164,33 +202,32 @@ class ReportQueries:
             for row in partition:
                 yield row
 
-    async def _grouped(self, key: ColumnElement[Any], scope: Scope, *where: ColumnElement[bool]) -> dict[Any, int]:
-        # Grouped through a subquery: PostgreSQL would not match a CASE with bound
-        # parameters in GROUP BY to the same CASE in the select list.
-        keyed = select(key.label("key")).where(*_filed(scope), *where).subquery()
-        query = select(keyed.c.key, func.count()).group_by(keyed.c.key)
-        return {key: count for key, count in await self._rows(query)}
-
     # -- the period's cases ------------------------------------------------------------
-    async def filed(self, scope: Scope) -> int:
-        return (await self._session.execute(select(func.count(Case.id)).where(*_filed(scope)))).scalar_one()
-
-    async def counts_by(self, column: str, scope: Scope) -> dict[Any, int]:
-        """The period's cases per value of a column: category, severity, stage, tier or channel."""
-        return await self._grouped(getattr(Case, column), scope)
-
-    async def outcomes(self, scope: Scope) -> dict[str, int]:
-        finals = [(Case.stage == stage.value, literal(stage.value, String)) for stage in FINAL_STAGES]
-        return await self._grouped(case(*finals, else_=literal("open", String)), scope)
-
-    async def quality(self, scope: Scope) -> tuple[int, int]:
-        """(cases reopened at least once, cases appealed) among the period's cases."""
-        query = select(
-            func.coalesce(func.sum(case((Case.reopen_count > 0, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Case.appealed.is_(True), 1), else_=0)), 0),
-        ).where(*_filed(scope))
-        reopened, appealed = (await self._session.execute(query)).one()
-        return int(reopened), int(appealed)
+    async def period_cases(self, scope: Scope) -> PeriodCases:
+        """Every count of the period's cases in one grouped scan (of ix_cases_report alone):
+        per category, severity, stage, tier and channel at once, with how many of each
+        group were reopened, appealed or not answered yet; the few groups are added up here."""
+        keys = (Case.category, Case.severity, Case.stage, Case.tier, Case.channel)
+        query = (
+            select(
+                *keys, func.count(), func.sum(case((Case.reopen_count > 0, 1), else_=0)),
+                func.sum(case((Case.appealed.is_(True), 1), else_=0)), func.sum(case((Case.first_response_at.is_(None), 1), else_=0)),
+            )
+            .where(*_filed(scope))
+            .group_by(*keys)
+        )
+        counts: list[Counter[Any]] = [Counter() for _ in keys]
+        outcomes: Counter[str] = Counter()
+        filed = reopened = appealed = unanswered = 0
+        finals = {s.value for s in FINAL_STAGES}
+        for *values, n, reopened_n, appealed_n, unanswered_n in await self._rows(query):
+            for counter, value in zip(counts, values):
+                counter[value] += n
+            outcomes[values[2] if values[2] in finals else "open"] += n
+            filed += n
+            reopened, appealed, unanswered = reopened + int(reopened_n), appealed + int(appealed_n), unanswered + int(unanswered_n)
+        category, severity, stage, tier, channel = (dict(c) for c in counts)
+        return PeriodCases(filed, category, severity, stage, tier, channel, dict(outcomes), reopened, appealed, unanswered)
 
     async def related(self, scope: Scope) -> tuple[int, int]:
         """(repeat complaints, cases with a reference other customers gave) among the period's cases."""
@@ -203,12 +240,12 @@ class ReportQueries:
 
     async def workload(self, scope: Scope) -> list[OwnerLoad]:
         still_open = func.sum(case((Case.stage.not_in([s.value for s in FINAL_STAGES]), 1), else_=0))
+        # Counted on the cases' index first, then the few owners named.
+        per_owner = select(Case.owner_id.label("owner_id"), func.count().label("cases"), still_open.label("open")).where(*_filed(scope)).group_by(Case.owner_id).subquery()
         query = (
-            select(Case.owner_id, User.first_name, func.count(Case.id), still_open)
-            .outerjoin(User, User.id == Case.owner_id)
-            .where(*_filed(scope))
-            .group_by(Case.owner_id, User.first_name)
-            .order_by(func.count(Case.id).desc(), Case.owner_id.nulls_last())
+            select(per_owner.c.owner_id, User.first_name, per_owner.c.cases, per_owner.c.open)
+            .outerjoin(User, User.id == per_owner.c.owner_id)
+            .order_by(per_owner.c.cases.desc(), per_owner.c.owner_id.nulls_last())
         )
         return [OwnerLoad(owner, name, count, int(open_ or 0)) for owner, name, count, open_ in await self._rows(query)]
 
@@ -220,19 +257,11 @@ class ReportQueries:
             return cast(func.round(func.extract("epoch", column) * 1000), BigInteger)
         return cast(func.round((func.julianday(column) - UNIX_EPOCH_JULIAN_DAY) * MS_PER_DAY), BigInteger)
 
-    async def first_responses(self, scope: Scope) -> list[tuple[int, int | None, str]]:
-        """(filed at, first response at or None, severity) per case of the period, in epoch milliseconds."""
-        first = (
-            select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(*_filed(scope), CaseEvent.action.in_(RESPONSE_ACTIONS), _staff_actor())
-            .group_by(CaseEvent.case_id)
-            .subquery()
-        )
-        query = (
-            select(self._epoch_ms(Case.created_at), self._epoch_ms(first.c.at), Case.severity)
-            .outerjoin(first, first.c.case_id == Case.id)
-            .where(*_filed(scope))
+    async def first_responses(self, scope: Scope) -> list[tuple[int, int, str]]:
+        """(filed at, first response at, severity) in epoch milliseconds, for each of the
+        period's cases that staff have answered (the others are PeriodCases.unanswered)."""
+        query = select(self._epoch_ms(Case.created_at), self._epoch_ms(Case.first_response_at), Case.severity).where(
+            *_filed(scope), Case.first_response_at.is_not(None)
         )
         return [(filed, at, severity) async for filed, at, severity in self._each(query)]
 
@@ -247,62 +276,50 @@ class ReportQueries:
         )
         return [(filed, at) async for filed, at in self._each(query)]
 
-    async def acceptances(self, scope: Scope) -> int:
-        query = (
-            select(func.count(CaseEvent.id))
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(CaseEvent.action == RESOLVED_ACTION, _in(CaseEvent.at, scope), *_owned(scope))
-        )
-        return (await self._session.execute(query)).scalar_one()
+    async def period_events(self, scope: Scope, edges: Sequence[datetime]) -> PeriodEvents:
+        """The period's acceptances, final stages, reopenings and appeals, and per bucket
+        (edges[i] to edges[i+1], which divide the period) the filings, final stages and
+        reopenings: each a count over a range of an index ((action, at) for the history,
+        ix_cases_report for filings), all in one statement. Counting ranges spares
+        comparing every row with every bucket's edges."""
+        kinds = {"accepted": (RESOLVED_ACTION,), "closed": FINAL_ACTIONS, "reopened": REOPEN_ACTIONS, "appeals": (APPEAL_ACTION,)}
 
-    async def event_counts(self, scope: Scope, actions: Sequence[str]) -> int:
-        query = (
-            select(func.count(CaseEvent.id))
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(CaseEvent.action.in_(actions), _in(CaseEvent.at, scope), *_owned(scope))
-        )
-        return (await self._session.execute(query)).scalar_one()
+        def events(actions: Sequence[str], start: datetime, end: datetime) -> Any:
+            query = select(func.count()).select_from(CaseEvent).where(CaseEvent.action.in_(actions), CaseEvent.at >= start, CaseEvent.at < end)
+            return _of_owner(query, CaseEvent.case_id, scope).scalar_subquery()
 
-    async def timeline(self, scope: Scope, edges: Sequence[datetime]) -> dict[str, list[int]]:
-        """Per bucket (edges[i] to edges[i+1]): cases filed, final stages reached, reopenings."""
-        buckets = len(edges) - 1
+        def filed(start: datetime, end: datetime) -> Any:
+            return select(func.count()).select_from(Case).where(Case.created_at >= start, Case.created_at < end, *_owned(scope)).scalar_subquery()
 
-        def bucket(column: Any) -> ColumnElement[Any]:
-            return case(*[(column < edges[i + 1], literal(i)) for i in range(buckets)], else_=literal(-1))
-
-        filed = select(bucket(Case.created_at).label("key")).where(*_filed(scope)).subquery()
-        result: dict[str, list[int]] = {}
-        counts = {key: n for key, n in await self._rows(select(filed.c.key, func.count()).group_by(filed.c.key))}
-        result["filed"] = [counts.get(i, 0) for i in range(buckets)]
-        for name, actions in (("closed", FINAL_ACTIONS), ("reopened", REOPEN_ACTIONS)):
-            keyed = (
-                select(bucket(CaseEvent.at).label("key"))
-                .join(Case, Case.id == CaseEvent.case_id)
-                .where(CaseEvent.action.in_(actions), _in(CaseEvent.at, scope), *_owned(scope))
-                .subquery()
-            )
-            counts = {key: n for key, n in await self._rows(select(keyed.c.key, func.count()).group_by(keyed.c.key))}
-            result[name] = [counts.get(i, 0) for i in range(buckets)]
-        return result
+        spans = list(zip(edges, edges[1:]))
+        counts = [*(events(actions, scope.start, scope.end) for actions in kinds.values())]
+        for name in ("closed", "reopened"):
+            counts += [events(kinds[name], start, end) for start, end in spans]
+        counts += [filed(start, end) for start, end in spans]
+        row = [int(n) for n in (await self._session.execute(select(*counts))).one()]
+        totals, n = dict(zip(kinds, row)), len(spans)
+        timeline = {"filed": row[4 + 2 * n:], "closed": row[4:4 + n], "reopened": row[4 + n:4 + 2 * n]}
+        return PeriodEvents(totals["accepted"], totals["closed"], totals["reopened"], totals["appeals"], timeline)
 
     async def deadlines(self, scope: Scope) -> dict[str, tuple[int, int]]:
         """Per stage: (deadlines met, deadlines missed) among those due in the period."""
         now = scope.now or scope.end
-        query = (
-            select(Deadline.stage, func.sum(_met()), func.sum(_missed(now)))
-            .join(Case, Case.id == Deadline.case_id)
-            .where(*_stage_deadlines(), _in(Deadline.due_at, scope), *_owned(scope))
-            .group_by(Deadline.stage)
-        )
+        query = _of_owner(
+            select(Deadline.stage, func.sum(_met()), func.sum(_missed(now))).where(*_stage_deadlines(), _in(Deadline.due_at, scope)),
+            Deadline.case_id, scope,
+        ).group_by(Deadline.stage)
         return {stage: (int(met or 0), int(missed or 0)) for stage, met, missed in await self._rows(query)}
 
     async def satisfaction(self, scope: Scope) -> Satisfaction:
-        where = [_in(CaseRating.rated_at, scope), *_owned(scope)]
+        """The period's ratings in one scan: count, averages and how many gave each number of stars."""
         aspects = [CaseRating.aspects[key].as_integer() for key in ASPECT_KEYS]
-        totals = (
-            select(func.count(CaseRating.id), func.avg(CaseRating.stars), *[func.avg(a) for a in aspects], *[func.count(a) for a in aspects])
-            .join(Case, Case.id == CaseRating.case_id)
-            .where(*where)
+        levels = range(1, 6)
+        totals = _of_owner(
+            select(
+                func.count(CaseRating.id), func.avg(CaseRating.stars), *[func.avg(a) for a in aspects], *[func.count(a) for a in aspects],
+                *[func.sum(case((CaseRating.stars == n, 1), else_=0)) for n in levels],
+            ).where(_in(CaseRating.rated_at, scope)),
+            CaseRating.case_id, scope,
         )
         row = (await self._session.execute(totals)).one()
         count, average = row[0], row[1]
@@ -310,10 +327,7 @@ class ReportQueries:
         aspect_figures = {
             key: (float(row[2 + i]) if row[2 + i] is not None else None, int(row[2 + n + i])) for i, key in enumerate(ASPECT_KEYS)
         }
-        stars_query = (
-            select(CaseRating.stars, func.count(CaseRating.id)).join(Case, Case.id == CaseRating.case_id).where(*where).group_by(CaseRating.stars)
-        )
-        stars = {int(s): c for s, c in await self._rows(stars_query)}
+        stars = {level: int(given) for level, given in zip(levels, row[2 + 2 * n:]) if given}
         return Satisfaction(count, float(average) if average is not None else None, stars, aspect_figures)
 
     async def low_rating_comments(self, scope: Scope, at_most: int = 2, limit: int = 5) -> list[tuple[str, int, str]]:
@@ -328,13 +342,20 @@ class ReportQueries:
         return [(number, stars, comment) for number, stars, comment in await self._rows(query)]
 
     async def records(self, scope: Scope) -> Records:
-        where = [_in(ResolutionRecord.completed_at, scope), *_owned(scope)]
-        base = select(ResolutionRecord).join(Case, Case.id == ResolutionRecord.case_id).where(*where).subquery()
-        total = select(func.count(), func.coalesce(func.sum(base.c.cost_cents), 0)).select_from(base)
-        completed, cost = (await self._session.execute(total)).one()
-        parties = {k: n for k, n in await self._rows(select(base.c.responsible_party, func.count()).group_by(base.c.responsible_party))}
-        kinds = {k: n for k, n in await self._rows(select(base.c.responsibility_kind, func.count()).group_by(base.c.responsibility_kind))}
-        return Records(completed, parties, kinds, int(cost))
+        """The period's resolution records in one grouped scan: per responsible party and kind, and their cost."""
+        query = _of_owner(
+            select(ResolutionRecord.responsible_party, ResolutionRecord.responsibility_kind, func.count(), func.sum(ResolutionRecord.cost_cents))
+            .where(_in(ResolutionRecord.completed_at, scope)),
+            ResolutionRecord.case_id, scope,
+        ).group_by(ResolutionRecord.responsible_party, ResolutionRecord.responsibility_kind)
+        parties: Counter[Any] = Counter()
+        kinds: Counter[Any] = Counter()
+        completed = cost = 0
+        for party, kind, n, cents in await self._rows(query):
+            parties[party] += n
+            kinds[kind] += n
+            completed, cost = completed + n, cost + int(cents or 0)
+        return Records(completed, dict(parties), dict(kinds), cost)
 
     async def improvements(self, scope: Scope, limit: int = 5) -> list[tuple[str, str]]:
         """(case number, improvement measure) of the period's records, newest first."""
@@ -368,6 +389,7 @@ class ReportQueries:
                 select(ResolutionRecord.case_id, func.sum(ResolutionRecord.cost_cents)).where(ResolutionRecord.case_id.in_(ids)).group_by(ResolutionRecord.case_id)
             )
         }
+        repeats = await self._repeat_of(ids)
         lines = []
         async for row in self._each(cases):
             owner_name, customer_name = row.owner_name, row.customer_name
@@ -387,7 +409,7 @@ class ReportQueries:
                     comment=rating.comment if rating else None,
                     party=record.responsible_party if record else None, kind=record.responsibility_kind if record else None,
                     root_cause=record.root_cause if record else None, remedy=record.remedy if record else None,
-                    improvement=record.improvement if record else None, cost_cents=costs.get(row.id),
+                    improvement=record.improvement if record else None, cost_cents=costs.get(row.id), repeat_of=repeats.get(row.id),
                 )
             )
         return lines
@@ -404,6 +426,20 @@ class ReportQueries:
         names = list(columns)
         query = select(CaseEvent.case_id, *[columns[n].label(n) for n in names]).where(CaseEvent.case_id.in_(ids)).group_by(CaseEvent.case_id)
         return {row[0]: {n: _aware(row[i + 1]) for i, n in enumerate(names)} async for row in self._each(query)}
+
+    async def _repeat_of(self, ids: Any) -> dict[int, str]:
+        """Per repeat complaint, the number of the earlier case it was linked to when filed."""
+        earlier = Case.__table__.alias("earlier")
+        query = (
+            select(RelatedCase.case_id, earlier.c.number)
+            .join(earlier, earlier.c.id == RelatedCase.related_id)
+            .where(RelatedCase.kind == REPEAT, RelatedCase.case_id.in_(ids))
+            .order_by(RelatedCase.case_id, RelatedCase.id)
+        )
+        numbers: dict[int, list[str]] = {}
+        for case_id, number in await self._rows(query):
+            numbers.setdefault(case_id, []).append(number)
+        return {case_id: ", ".join(found) for case_id, found in numbers.items()}
 
     async def _deadlines_per_case(self, ids: Any, now: datetime) -> dict[int, tuple[int, int]]:
         query = (

@@ -1,14 +1,17 @@
 """Repeat complaints through the real process: a repeat is linked to the customer's open
 case and handled from tier 2, both threads and cards say so, the customer hears it; a
 different matter is not linked; a kill and a re-delivered update link nothing twice;
-/report counts the repeat; and an order number several customers gave is flagged."""
+/report counts the repeat and /export names the case it repeats; and an order number
+several customers gave is flagged."""
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from typing import Any, Callable
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.e2e.conversation import Conversation
 from tests.e2e.harness import wait_outbox_settled
@@ -141,6 +144,21 @@ async def test_a_kill_and_a_redelivered_update_link_and_tell_once_and_the_report
             lambda: next((m for m in desk.group_messages()[cursor:] if "📊 报告" in (m.get("text") or "")), None), timeout=90
         )
         assert "重复投诉：1 件（50%）" in summary["text"], summary["text"]
+
+        # /export names the earlier case on the repeat's row and counts the repeat in the overview.
+        cursor = len(desk.group_messages())
+        desk.supervisor.send_text_in(desk.group, "/export")
+        xlsx = await server.wait_for(
+            lambda: next((m for m in desk.group_messages()[cursor:] if (m.get("document") or {}).get("file_name", "").endswith(".xlsx")), None),
+            timeout=90,
+        )
+        book = load_workbook(io.BytesIO(server.files.get(xlsx["document"]["file_id"]).data))
+        header, *rows = list(book["案件"].iter_rows(values_only=True))
+        by_number = {row[0]: dict(zip(header, row)) for row in rows}
+        assert set(by_number) == {first, repeat}
+        assert by_number[repeat]["重复投诉的原案件"] == first and by_number[first]["重复投诉的原案件"] is None
+        overview = {row[0]: row[1:] for row in book["概览"].iter_rows(min_row=2, values_only=True)}
+        assert overview["重复投诉"] == (1, 0) and overview["重复投诉率（%）"] == (50.0, None)
 
 
 async def test_an_order_number_given_by_two_other_customers_is_flagged_with_their_case_numbers(fake_server, tmp_path) -> None:

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from core.services.privacy import pseudonym
 from core.storage.models import Case, CaseEvent, CaseRating, Deadline, ResolutionRecord, User
 
@@ -24,6 +26,17 @@ ERASED_CUSTOMER = 502
 def at(text: str) -> datetime:
     """'2026-10-09 17:00' in Shanghai, as an aware datetime."""
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+REPORT_DAY = "2026-11-05 12:00"
+
+
+@pytest.fixture
+def clock(clock):  # type: ignore[no-untyped-def]
+    """The day the reports are asked for, after the fixture's October: a test module that
+    imports this fixture runs on it."""
+    clock.advance(seconds=(at(REPORT_DAY) - clock.now()).total_seconds())
+    return clock
 
 
 @dataclass
@@ -148,7 +161,7 @@ async def write(uow_factory, cases: list[Filed]) -> dict[str, int]:
             ids[filed.number] = case.id
             uow.session.add(CaseEvent(case_id=case.id, at=at(filed.filed), actor=f"customer:{filed.customer}", action="filed", detail={}))
             for when, actor, action in filed.events:
-                uow.session.add(CaseEvent(case_id=case.id, at=at(when), actor=actor, action=action, detail={}))
+                uow.cases.record_event(case.id, at(when), actor, action)  # as the bot records them, first response included
             for stage, due, status, done, breach_no in filed.deadlines:
                 uow.session.add(
                     Deadline(case_id=case.id, kind="breach", stage=stage, breach_no=breach_no, due_at=at(due), status=status, done_at=at(done) if done else None)

@@ -16,17 +16,13 @@ from core.domain.staff import Role
 from core.intents import SendReportFile
 from core.services.report_document import hide_contacts
 from core.storage.models import Case, ResolutionRecord
+from core.storage.related_cases import REPEAT
+from tests.service.report_fixture import clock  # noqa: F401  (a fixture: the reports' day)
 from tests.service.report_fixture import OCTOBER, SEPTEMBER, at, write
-from tests.service.test_reports import actor, ask
+from tests.service.test_reports import actor, ask, link
 from tests.service.conftest import SUPERVISOR
 
 PHONE_STATEMENT = "The kettle leaked over the counter; call me on +86 138 0013 8000 or write to li.wei@example.com any time."
-
-
-@pytest.fixture
-def clock(clock):
-    clock.advance(seconds=(at("2026-11-05 12:00") - clock.now()).total_seconds())
-    return clock
 
 
 @pytest.fixture
@@ -190,3 +186,18 @@ def test_the_busiest_week_or_month_is_named_only_when_one_stands_out() -> None:
     year = parse_period("2026", at("2026-11-05 12:00"), "Asia/Shanghai")
     months = SimpleNamespace(period=year, buckets=year.buckets(), timeline={"filed": [0] * 10 + [4, 1]})
     assert (peak(months).code, peak(months).params) == ("report.pdf.peak_month", {"month": "2026-11", "count": 4})
+
+
+REPEATS = {
+    "en": "Repeat complaints: 1 of the period's cases (20%) came from a customer about a matter they had complained about before, against 0",
+    "zh_Hans": "重复投诉：本期案件中有 1 件（20%）是客户就之前投诉过的同一事项再次投诉，上期为 0 件",
+    "zh_Hant": "重複客訴：本期案件中有 1 件（20%）是客戶就先前客訴過的同一事項再次客訴，上期為 0 件",
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_Hans", "zh_Hant"])
+async def test_the_problems_section_counts_the_repeat_complaints(uow_factory, desk, clock, desk_rows, locale) -> None:
+    await link(uow_factory, desk_rows["KS-B"], desk_rows["KS-A"], REPEAT)
+    text = flat(pages_text(await make(uow_factory, desk, await pdf_request(uow_factory, desk), locale), locale, "repeats"))
+    problems = text[text.find("".join(SECTIONS[locale][6].split())):]
+    assert "".join(REPEATS[locale].split()) in problems

@@ -11,17 +11,13 @@ from core.services.report_figures import Times, compare, compute
 from core.services.report_periods import parse_period
 from core.services.reports import Reports
 from core.services.staff_actions import Actor
-from core.storage.models import User
+from core.storage.models import RelatedCase, User
+from core.storage.related_cases import REPEAT, SHARED_REFERENCE
 from tests.service.conftest import GROUP_ID
+from tests.service.report_fixture import clock  # noqa: F401  (a fixture: the reports' day)
 from tests.service.report_fixture import AGENT, AGENT2, OCTOBER, SEPTEMBER, SUPERVISOR, at, write
 
 ZONE = "Asia/Shanghai"
-
-
-@pytest.fixture
-def clock(clock):
-    clock.advance(seconds=(at("2026-11-05 12:00") - clock.now()).total_seconds())
-    return clock
 
 
 @pytest.fixture
@@ -246,3 +242,31 @@ async def test_an_agents_export_masks_contacts_and_holds_their_cases_only(uow_fa
         sheets = await workbook(uow, desk, xlsx)
     assert [row[0] for row in cases.rows] == ["KS-A"] and cases.rows[0][8] == "+86 138••••8000"
     assert len(sheets) == 13 and sheets[0].rows == cases.rows
+
+
+async def link(uow_factory, case_id: int, related_id: int, kind: str) -> None:
+    async with uow_factory() as uow:
+        await uow.related.add(
+            RelatedCase(case_id=case_id, related_id=related_id, kind=kind, reason="reference", likeness=1.0, reference_key="order", created_at=at("2026-10-16 17:00"))
+        )
+        await uow.commit()
+
+
+async def test_a_repeat_complaint_is_in_the_quality_chart_the_export_and_its_overview(uow_factory, desk, clock, desk_rows) -> None:
+    # KS-B (16 October) repeats KS-A (9 October); KS-D's reference was given by another customer too.
+    await link(uow_factory, desk_rows["KS-B"], desk_rows["KS-A"], REPEAT)
+    await link(uow_factory, desk_rows["KS-D"], desk_rows["KS-E"], SHARED_REFERENCE)
+    _summary, charts, _pdf = await ask(uow_factory, desk, actor(SUPERVISOR, Role.SUPERVISOR), "report", "2026-10")
+    quality = charts.pages[1][2]
+    assert quality.title.code == "report.chart.quality"
+    assert [c.code for c in quality.categories] == ["report.figure.reopened_cases", "report.figure.appealed_cases", "report.figure.repeats"]
+    # October: KS-B reopened, KS-C appealed, KS-B a repeat; September: none of them.
+    assert [s.values for s in quality.series] == [(1, 1, 1), (0, 0, 0)]
+    [xlsx, _] = await ask(uow_factory, desk, actor(SUPERVISOR, Role.SUPERVISOR), "export", "2026-10")
+    async with uow_factory() as uow:
+        sheets = await workbook(uow, desk, xlsx)
+    columns = [c.code.removeprefix("report.column.") for c in sheets[0].columns]
+    repeats = {row[0]: dict(zip(columns, row))["repeat_of"] for row in sheets[0].rows}
+    assert repeats == {"KS-A": None, "KS-B": "KS-A", "KS-C": None, "KS-D": None, "KS-E": None}
+    overview = {label.code.removeprefix("report.figure."): (now, before) for label, now, before in sheets[1].rows}
+    assert (overview["repeats"], overview["repeat_rate"], overview["shared_references"]) == ((1, 0), (20.0, 0.0), (1, 0))

@@ -27,7 +27,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def label(locale: str):  # type: ignore[no-untyped-def]
-    return lambda value: str(value) if isinstance(value, (int, float)) else RENDERER.render_label(value, locale)
+    return RENDERER.labels(locale)
 
 
 def chart_words() -> list[Phrase | Localized | str]:
@@ -37,11 +37,11 @@ def chart_words() -> list[Phrase | Localized | str]:
     phrases: list[Phrase | Localized | str] = [
         report_charts.EMPTY, report_charts.CURRENT, report_charts.PREVIOUS, *report_charts.STATISTICS,
         *report_charts.STAGE_LABELS.values(), *SEVERITY_NAMES.values(), *STAGE_NAMES.values(), *ASPECTS.values(),
-        *report_charts.OUTCOME_NAMES.values(), *(category_label(intake, c.key) for c in intake.categories), "★★★★★", SAMPLES,
+        *report_charts.OUTCOME_NAMES.values(), *report_charts.QUALITY, *(category_label(intake, c.key) for c in intake.categories), "★★★★★", SAMPLES,
     ]
     for code in ("axis.cases", "axis.hours", "axis.percent", "axis.ratings", "axis.score", "chart.aspects", "chart.categories",
                  "chart.deadlines", "chart.first_response", "chart.outcome", "chart.per_month", "chart.per_week",
-                 "chart.resolution", "chart.severity", "chart.stars", "series.closed", "series.filed", "series.reopened"):
+                 "chart.quality", "chart.quality_none", "chart.resolution", "chart.severity", "chart.stars", "series.closed", "series.filed", "series.reopened"):
         phrases.append(Phrase("report." + code))
     return phrases
 
