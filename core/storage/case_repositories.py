@@ -35,6 +35,7 @@ class DraftRepository:
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._unloaded_responses: dict[int, datetime] = {}  # case id -> earliest response, see write_pending()
 
     async def next_sequence(self, day: str) -> int:
         """Atomically takes the day's next number: one upsert, safe with concurrent writers."""
@@ -60,14 +61,30 @@ class CaseRepository:
             self._first_response(case_id, at)
 
     def _first_response(self, case_id: int, at: datetime) -> None:
-        """Keeps cases.first_response_at the earliest response in the history. Staff act on
-        a case they have loaded, so it is in the session and its row is written with the
-        event's, in the same transaction."""
+        """Keeps cases.first_response_at the earliest response in the history, in the same
+        transaction as the event. Staff usually act on a case they have loaded; one that is
+        not is written by one UPDATE when the unit of work commits."""
         case = self._session.identity_map.get(identity_key(Case, case_id))
         if case is None:
-            raise LookupError(f"case {case_id} must be loaded to record a staff response")
-        if case.first_response_at is None or at < case.first_response_at:
+            earliest = self._unloaded_responses.get(case_id)
+            self._unloaded_responses[case_id] = at if earliest is None else min(earliest, at)
+        elif case.first_response_at is None or at < case.first_response_at:
             case.first_response_at = at
+
+    async def write_pending(self) -> None:
+        """Writes what record_event() could not set on a loaded case; the unit of work calls it
+        before committing."""
+        for case_id, at in self._unloaded_responses.items():
+            await self._session.execute(
+                update(Case)
+                .where(Case.id == case_id, or_(Case.first_response_at.is_(None), Case.first_response_at > at))
+                .values(first_response_at=at)
+                .execution_options(synchronize_session=False)
+            )
+        self._unloaded_responses.clear()
+
+    def forget_pending(self) -> None:
+        self._unloaded_responses.clear()
 
     async def get(self, case_id: int) -> Case | None:
         return await self._session.get(Case, case_id)

@@ -70,6 +70,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         if self._event_handlers is not None and self.deferred:
             await self._event_handlers.before_commit(self)
+        await self.cases.write_pending()
         await self.session.commit()
         if self.outbox.added and self._on_outbox_commit is not None:
             self.outbox.added = 0
@@ -77,6 +78,7 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        self.cases.forget_pending()
         self.outbox.added = 0
         self.deferred.clear()
 

@@ -77,3 +77,24 @@ async def test_the_history_writer_keeps_the_earliest_staff_response_on_the_case(
         await uow.commit()
     async with uow_factory() as uow:
         assert (await uow.cases.by_number("KS-1")).first_response_at == FILED + timedelta(minutes=30)
+
+
+async def test_a_staff_response_on_a_case_not_loaded_is_written_at_commit(uow_factory) -> None:
+    async with uow_factory() as uow:
+        case = await uow.cases.add(
+            Case(number="KS-2", customer_id=901, category="other", statement="s", reference_values={}, contact_phone=None, resolution="refund",
+                 resolution_note=None, locale="en", channel="telegram", stage="received", created_at=FILED, updated_at=FILED)
+        )
+        await uow.commit()
+        case_id = case.id
+    async with uow_factory() as uow:  # a fresh session: the case is not loaded in it
+        uow.cases.record_event(case_id, FILED + timedelta(minutes=20), "staff:11", "staff_reply", text="on it")
+        uow.cases.record_event(case_id, FILED + timedelta(minutes=15), "staff:11", "claimed")
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert (await uow.cases.get(case_id)).first_response_at == FILED + timedelta(minutes=15)
+    async with uow_factory() as uow:  # a later response leaves the earliest one alone
+        uow.cases.record_event(case_id, FILED + timedelta(minutes=90), "staff:12", "assigned", owner=12)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert (await uow.cases.get(case_id)).first_response_at == FILED + timedelta(minutes=15)
