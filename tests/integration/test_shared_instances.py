@@ -1,0 +1,124 @@
+"""What several instances share on PostgreSQL: outbox lanes claimed with a lease, and
+Telegram's send budgets in the database."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from sqlalchemy import text
+
+from bot.delivery.lane_claims import SharedLanes
+from bot.delivery.limits import RateLimits
+from bot.delivery.shared_limits import SharedRateLimiter
+from core.storage.db import session_factory
+from core.storage.lane_leases import claim_lane, release_lane, renew_lanes
+
+
+@pytest.fixture
+def pg_engine(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("several instances share PostgreSQL only")
+    return engine
+
+
+async def test_a_lane_has_one_owner_until_its_lease_runs_out(pg_engine) -> None:
+    sessions = session_factory(pg_engine)
+
+    async def claim(owner: str, lease: float) -> bool:
+        async with sessions() as session:
+            won = await claim_lane(session, 7, "chat", owner, lease)
+            await session.commit()
+            return won
+
+    results = await asyncio.gather(*(claim(f"i{n}", 30) for n in range(5)))
+    assert sorted(results) == [False] * 4 + [True]
+    owner = f"i{results.index(True)}"
+    assert await claim(owner, 30)  # its own lease is renewed, not refused
+    assert not await claim("late", 30)
+    async with sessions() as session:
+        assert await renew_lanes(session, [(7, "chat"), (8, "chat")], owner, 0.05) == {(7, "chat")}
+        await session.commit()
+    await asyncio.sleep(0.1)  # the lease (50 ms, database time) runs out, as a killed instance's does
+    assert await claim("late", 30)
+    async with sessions() as session:
+        assert await renew_lanes(session, [(7, "chat")], owner, 30) == set()
+        await release_lane(session, 7, "chat", owner)  # not its lane any more: nothing happens
+        await session.commit()
+    assert not await claim(owner, 30)
+    async with sessions() as session:
+        await release_lane(session, 7, "chat", "late")
+        await session.commit()
+    assert await claim(owner, 30)
+
+
+async def test_a_lane_lost_to_another_instance_is_no_longer_held(pg_engine) -> None:
+    first, second = SharedLanes(session_factory(pg_engine), lease_seconds=0.2), SharedLanes(session_factory(pg_engine))
+    assert await first.claim((5, "chat")) and first.holds((5, "chat"))
+    assert not await second.claim((5, "chat"))
+    await asyncio.sleep(0.3)
+    assert not first.holds((5, "chat"))  # too long since its last renewal: it stops before the next row
+    assert await second.claim((5, "chat"))
+    await first.renew()
+    assert not first.holds((5, "chat"))
+    await second.release((5, "chat"))
+    assert await first.claim((5, "chat"))
+
+
+async def slot(limiter: SharedRateLimiter, chat_id: int, spare: bool = False) -> float | None:
+    """When the chat's reserved slot is, on this process's clock (the database's runs
+    alongside); None when a card refresh reserved nothing."""
+    wait, reserved = await limiter._reserve_chat(chat_id, spare)
+    return time.monotonic() + wait if reserved else None
+
+
+async def test_two_instances_draw_on_one_chat_budget(pg_engine) -> None:
+    limits = RateLimits(per_chat_per_second=1.0, per_chat_burst=1)
+    one, two = SharedRateLimiter(pg_engine, limits), SharedRateLimiter(pg_engine, limits)
+    first = await slot(one, 42)
+    assert first is not None and first <= time.monotonic()
+    # The other instance's next message to the chat goes a second later, not at once.
+    assert abs(await slot(two, 42) - first - 1.0) < 0.05
+    assert abs(await slot(one, 42) - first - 2.0) < 0.05
+    # A card refresh reserves nothing while the chat's budget is spoken for.
+    assert await slot(two, 42, spare=True) is None
+    assert abs(await slot(two, 42) - first - 3.0) < 0.05
+    # Another chat's budget is its own, and the global one is not touched by reservations ahead.
+    assert await slot(two, 43) <= time.monotonic()
+    assert await two._reserve_global(43) == 0
+
+
+async def test_global_budget_holds_across_instances(pg_engine) -> None:
+    limits = RateLimits(global_per_second=20.0, global_burst=2)
+    limiters = [SharedRateLimiter(pg_engine, limits) for _ in range(3)]
+
+    async def global_slot(n: int) -> float:
+        return time.monotonic() + await limiters[n % 3]._reserve_global(1000 + n)
+
+    slots = sorted(await asyncio.gather(*(global_slot(n) for n in range(30))))
+    # Two at once, then one each 50 ms, whichever instance reserved them (read on this
+    # process's clock, a few milliseconds off the database's).
+    assert all(later - earlier > 0.5 for earlier, later in zip(slots[1:], slots[12:]))
+    assert abs(slots[-1] - slots[0] - 1.4) < 0.06
+
+
+async def test_a_wait_for_the_global_budget_moves_the_chats_later_slots(pg_engine) -> None:
+    limits = RateLimits(per_chat_per_second=1.0, per_chat_burst=1, global_per_second=1.0, global_burst=1)
+    limiter = SharedRateLimiter(pg_engine, limits)
+    first = await slot(limiter, 7)
+    assert await limiter._reserve_global(7) == 0
+    assert abs(await slot(limiter, 8) - first) < 0.05  # another chat: free at once
+    assert 0.9 < await limiter._reserve_global(8) <= 1.0  # but the bot's budget is spent
+    assert abs(await slot(limiter, 8) - first - 2.0) < 0.05  # a second for its own budget, one for the wait
+
+
+async def test_a_flood_wait_holds_every_instance_back(pg_engine) -> None:
+    limits = RateLimits(per_chat_per_second=10.0, per_chat_burst=1)
+    one, two = SharedRateLimiter(pg_engine, limits), SharedRateLimiter(pg_engine, limits)
+    await one._ensure_rows("chat:9", "global")
+    one.delay_chat(9, 3)
+    await asyncio.gather(*one._blocks)
+    blocked = time.monotonic()
+    assert abs(await slot(two, 9) - blocked - 3.0) < 0.1
+    async with pg_engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM send_budgets"))).scalar_one() == 2
