@@ -67,15 +67,15 @@ class SharedRateLimiter(SendRateLimiter):
     async def acquire(self, chat_id: int, spare: bool = False) -> None:
         await super().acquire(chat_id, spare)
         while True:
-            wait, reserved = await self._reserve_chat(chat_id, spare)
+            at, now, reserved = await self._reserve_chat(chat_id, spare)
             if reserved:
                 break
-            await self._sleep(wait)  # a card refresh reserved nothing: look again then
-        if wait > 0:
-            await self._sleep(wait)  # the chat's slot is ours: go at its time
-        wait = await self._reserve_global(chat_id)
-        if wait > 0:
-            await self._sleep(wait)
+            await self._sleep(at - now)  # a card refresh reserved nothing: look again then
+        if at > now:
+            await self._sleep(at - now)  # the chat's slot is ours: go at its time
+        at, now = await self._reserve_global(chat_id)
+        if at > now:
+            await self._sleep(at - now)
 
     async def _ensure_rows(self, *keys: str) -> None:
         missing = [key for key in keys if key not in self._known]
@@ -95,10 +95,10 @@ class SharedRateLimiter(SendRateLimiter):
             return None
         return float(row[0]), float(row[1])
 
-    async def _reserve_chat(self, chat_id: int, spare: bool) -> tuple[float, bool]:
+    async def _reserve_chat(self, chat_id: int, spare: bool) -> tuple[float, float, bool]:
         """Reserves the chat's earliest slot, however far ahead (it holds back only this
-        chat); returns (seconds until it, True). `spare` reserves only a slot free now with
-        another left behind it, and otherwise returns (seconds to wait before asking again,
+        chat); returns (the slot, the database's now, True). `spare` reserves only a slot
+        free now with another left behind it, and otherwise returns (when to ask again, now,
         False)."""
         key = chat_key(chat_id)
         interval, tolerance = self._interval_and_tolerance(chat_id)
@@ -111,15 +111,15 @@ class SharedRateLimiter(SendRateLimiter):
                 tat, now = locked
                 at = max(now, tat - tolerance)
                 if spare and max(at, tat + interval - tolerance) > now:
-                    return max(at, tat + interval - tolerance) - now, False
+                    return max(at, tat + interval - tolerance), now, False
                 await connection.execute(_MOVE, {"key": key, "tat": max(tat, at) + interval})
             if now >= self._next_prune:
                 self._next_prune = now + PRUNE_EVERY_SECONDS
                 await self._prune(now)
-            return at - now, True
+            return at, now, True
 
-    async def _reserve_global(self, chat_id: int) -> float:
-        """Reserves the bot's earliest slot in all; seconds until it. Only a message whose
+    async def _reserve_global(self, chat_id: int) -> tuple[float, float]:
+        """Reserves the bot's earliest slot in all; returns (the slot, the database's now). Only a message whose
         chat slot has come asks, so the global queue is never held for a chat's budget. A
         wait here moves the chat's later slots by as much, so the chat never gets two
         messages closer together than its budget allows."""
@@ -137,7 +137,7 @@ class SharedRateLimiter(SendRateLimiter):
                 await connection.execute(_MOVE, {"key": GLOBAL_KEY, "tat": max(tat, at) + interval})
                 if at > now:
                     await connection.execute(_MOVE, {"key": key, "tat": chat[0] + (at - now)})
-            return at - now
+            return at, now
 
     async def _prune(self, now: float) -> None:
         """Deletes chats' rows long in the past (a full bucket, as a missing row is), in a
