@@ -53,6 +53,11 @@ def postgres_cpu_seconds() -> float | None:
     return total if readable else None
 
 
+def handled(child: ChildProcess) -> int:
+    """Updates the instance has handled so far, from its log (one line per update)."""
+    return sum(1 for line in child.log_text().splitlines() if '"msg": "update"' in line and '"outcome": "handled"' in line)
+
+
 async def wait_serving(child: ChildProcess, name: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while '"serving the webhook"' not in child.log_text():
@@ -63,7 +68,7 @@ async def wait_serving(child: ChildProcess, name: str, timeout: float) -> None:
         await asyncio.sleep(0.1)
 
 
-async def run_count(count: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+async def run_count(count: int, args: argparse.Namespace, workdir: Path, shared: bool = True) -> dict[str, Any]:
     database_url, drop = await postgres_database(args.postgres_url)
     server = BenchServer(token=TOKEN, bot_username=BOT_USERNAME)
     await server.start()
@@ -75,10 +80,11 @@ async def run_count(count: int, args: argparse.Namespace, workdir: Path) -> dict
             env = _clean_environ()
             env.update(
                 BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=server.base_url, LOG_LEVEL="INFO", DATABASE_URL=database_url,
-                SHARED_DATABASE="true", WEBHOOK_URL=f"http://127.0.0.1:{ports[0]}{PATH}", WEBHOOK_SECRET=SECRET,
+                SHARED_DATABASE="true" if shared else "false", WEBHOOK_URL=f"http://127.0.0.1:{ports[0]}{PATH}", WEBHOOK_SECRET=SECRET,
                 WEBHOOK_PORT=str(port), WEBHOOK_MAX_CONNECTIONS="100", **GLOBAL_LIMIT,
             )
-            child = ChildProcess([sys.executable, str(ROOT / "run_bot.py")], env, workdir, workdir / f"kesu-{count}-{n}.log")
+            label = f"{count}{'' if shared else '-unshared'}-{n}"
+            child = ChildProcess([sys.executable, str(ROOT / "run_bot.py")], env, workdir, workdir / f"kesu-{label}.log")
             child.start()
             children.append(child)
             # One after another: they migrate in turn anyway, and the start is not measured.
@@ -89,9 +95,16 @@ async def run_count(count: int, args: argparse.Namespace, workdir: Path) -> dict
         webhook.retry_seconds = 0.2
         webhook.set_targets([f"http://127.0.0.1:{port}{PATH}" for port in ports])
 
+        if args.warmup > 0:
+            # Not measured: each process's first updates pay for imports and caches filling.
+            warm = [server.create_user(first_name=f"Warm{i}", language_code="en") for i in range(20)]
+            warmup = Load(server, warm, 10.0, args.warmup, args.reply_timeout, 0)
+            server.on_bot_message = warmup.on_bot_message
+            await warmup.run()
         users = [server.create_user(first_name=f"User{i}", language_code="en") for i in range(args.users)]
         load = Load(server, users, args.rate, args.duration, args.reply_timeout, args.grace)
         server.on_bot_message = load.on_bot_message
+        handled_before = [handled(child) for child in children]
         cpu0, pg0, wall0 = sum(s.cpu_seconds() for s in samplers), postgres_cpu_seconds(), time.monotonic()
         await load.run()
         wall = time.monotonic() - wall0
@@ -103,13 +116,11 @@ async def run_count(count: int, args: argparse.Namespace, workdir: Path) -> dict
         updates = max(1, figures["sent"])
         figures.update(
             instances=count,
+            shared=shared,
             bot_cpu_percent=round(100 * cpu / wall, 1),
             bot_cpu_ms_per_update=round(1000 * cpu / updates, 2),
             postgres_cpu_ms_per_update=None if pg0 is None or pg1 is None else round(1000 * (pg1 - pg0) / updates, 2),
-            handled_per_instance=[
-                sum(1 for line in child.log_text().splitlines() if '"msg": "update"' in line and '"outcome": "handled"' in line)
-                for child in children
-            ],
+            handled_per_instance=[handled(child) - before for child, before in zip(children, handled_before)],
         )
         return figures
     finally:
@@ -137,8 +148,13 @@ ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
 ]
 
 
+def run_label(figures: dict[str, Any]) -> str:
+    count = figures["instances"]
+    return f"{count} instance{'s' if count > 1 else ''}" if figures["shared"] else f"{count}, not shared"
+
+
 def print_table(results: list[dict[str, Any]]) -> None:
-    header = f"{'':32}" + "".join(f"{str(f['instances']) + ' instance' + ('s' if f['instances'] > 1 else ''):>16}" for f in results)
+    header = f"{'':32}" + "".join(f"{run_label(f):>16}" for f in results)
     print(header)
     print("-" * len(header))
     for label, value in ROWS:
@@ -155,6 +171,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--grace", type=float, default=1.0, help="seconds to wait for duplicates after the last reply")
     parser.add_argument("--postgres-url", default="postgresql+asyncpg://postgres@127.0.0.1/postgres",
                         help="a database on the server where each run creates and drops its own")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load first, at 10/s (default 3)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the run of one instance without SHARED_DATABASE (what sharing costs)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir with the instances' logs")
     args = parser.parse_args(argv)
     try:
@@ -175,6 +194,9 @@ async def run_and_report(args: argparse.Namespace, workdir: Path) -> bool:
           f"{psutil.cpu_count()} CPUs; every process (instances, PostgreSQL, the fake server and the load) shares them.",
           flush=True)
     results = []
+    if not args.no_baseline:
+        print("running 1 instance without SHARED_DATABASE ...", flush=True)
+        results.append(await run_count(1, args, workdir, shared=False))
     for count in args.counts:
         print(f"running {count} instance(s) ...", flush=True)
         results.append(await run_count(count, args, workdir))
@@ -183,7 +205,7 @@ async def run_and_report(args: argparse.Namespace, workdir: Path) -> bool:
     ok = all(f["lost"] == 0 and f["duplicated"] == 0 for f in results)
     for f in results:
         if f["waited_for_user"]:
-            print(f"NOTE: with {f['instances']} instance(s) the bot did not keep up with the offered rate; its "
+            print(f"NOTE: with {run_label(f)} the bot did not keep up with the offered rate; its "
                   f"throughput is its capacity and its latency mostly queueing.")
     if not ok:
         print("FAILED: updates were lost or answered twice (see the table above).")
