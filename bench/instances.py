@@ -38,19 +38,29 @@ def free_port() -> int:
 
 
 def postgres_cpu_seconds() -> float | None:
-    """CPU of every postgres process this user may read (the server is shared with whatever
-    else runs on the machine); None when none is readable."""
-    total, readable = 0.0, False
+    """CPU the PostgreSQL server has used so far: the postmaster's own, its exited children's
+    (backends come and go with connections; the kernel adds theirs to the parent when they
+    end) and its live children's. The server is shared with whatever else runs on the
+    machine. None when the postmaster cannot be read."""
     for proc in psutil.process_iter(["name"]):
         if proc.info["name"] not in ("postgres", "postmaster"):
             continue
         try:
-            times = proc.cpu_times()
+            parent = proc.parent()
+            if parent is not None and parent.name() in ("postgres", "postmaster"):
+                continue
+            own = proc.cpu_times()
+            total = own.user + own.system + own.children_user + own.children_system
+            for child in proc.children():
+                try:
+                    times = child.cpu_times()
+                    total += times.user + times.system
+                except psutil.Error:
+                    pass  # ended meanwhile: counted in the parent's children_* next time
+            return total
         except psutil.Error:
             continue
-        readable = True
-        total += times.user + times.system
-    return total if readable else None
+    return None
 
 
 def handled(child: ChildProcess) -> int:
