@@ -13,7 +13,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.storage.lane_leases import claim_lane, release_lane, renew_lanes
+from core.storage.lane_leases import claim_lanes, release_lane, renew_lanes
 
 log = logging.getLogger("kesu.delivery")
 
@@ -23,8 +23,9 @@ Lane = tuple[int, str]
 class LocalLanes:
     """A single instance owns every lane: no claim, nothing to renew."""
 
-    async def claim(self, lane: Lane) -> bool:
-        return True
+    async def claim(self, lanes: list[Lane]) -> set[Lane]:
+        """The lanes of `lanes` this instance may drain now."""
+        return set(lanes)
 
     def holds(self, lane: Lane) -> bool:
         return True
@@ -50,12 +51,14 @@ class SharedLanes(LocalLanes):
         self._monotonic = monotonic
         self._confirmed: dict[Lane, float] = {}  # lane -> monotonic time its lease was last confirmed
 
-    async def claim(self, lane: Lane) -> bool:
+    async def claim(self, lanes: list[Lane]) -> set[Lane]:
+        if not lanes:
+            return set()
         started = self._monotonic()
         async with self._sessions() as session:
-            won = await claim_lane(session, lane[0], lane[1], self.owner, self.lease_seconds)
+            won = await claim_lanes(session, lanes, self.owner, self.lease_seconds)
             await session.commit()
-        if won:
+        for lane in won:
             self._confirmed[lane] = started
         return won
 

@@ -129,16 +129,19 @@ class OutboxSender:
             heads = await uow.outbox.pending_conversations(self._batch)
         now = self._clock.now()
         wait = self._idle_recheck
+        due: list[Lane] = []
         for chat_id, conversation, due_at in heads:
             lane = (chat_id, conversation)
             if lane in self._lanes:
                 continue
             if due_at <= now and not self._paused(chat_id):
-                if not await self._claims.claim(lane):
-                    continue  # another instance drains it
-                self._lanes[lane] = asyncio.create_task(self._drain(lane))
+                due.append(lane)
             else:
                 wait = min(wait, (max(due_at, self._paused_until.get(chat_id, due_at)) - now).total_seconds())
+        claimed = await self._claims.claim(due)  # the others are drained by another instance
+        for lane in due:
+            if lane in claimed:
+                self._lanes[lane] = asyncio.create_task(self._drain(lane))
         return max(wait, 0.01)
 
     async def _drain(self, lane: Lane) -> None:

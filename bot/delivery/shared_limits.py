@@ -6,9 +6,10 @@ every instance draws on: one row for the whole bot and one per chat, each a GCRA
 (the "theoretical arrival time" form of a token bucket: one number per bucket). A message
 first reserves its chat's earliest slot, however far ahead, and sleeps until it; only then
 does it reserve the earliest global slot, so a group's backlog minutes long never holds the
-global queue. Each reservation is a short transaction locking the rows it moves. Times are
-the database's, so the instances' clocks need not agree. A reserved slot that goes unused (a
-crash, a 429) is only budget left unspent, never a message over the limit.
+global queue. Each reservation is one statement, so a row is locked only while the server
+runs it. Times are the database's, so the instances' clocks need not agree. A reserved slot
+that goes unused (a crash, a 429) is only budget left unspent, never a message over the
+limit.
 """
 from __future__ import annotations
 
@@ -29,10 +30,16 @@ GLOBAL_KEY = "global"
 PRUNE_AFTER_SECONDS = 600.0
 PRUNE_EVERY_SECONDS = 300.0
 
-# A transaction locks at most one chat's row and then the global row, always in that
-# order, so reservations cannot deadlock.
-_LOCK = text("SELECT tat, extract(epoch FROM clock_timestamp()) FROM send_budgets WHERE key = :key FOR UPDATE")
-_MOVE = text("UPDATE send_budgets SET tat = :tat WHERE key = :key")
+# Each reservation is one statement in a transaction of its own, so a row is locked only
+# while the server runs it, never across a round trip, and no statement locks two rows.
+_NOW = "extract(epoch FROM clock_timestamp())"
+# GCRA: the slot is max(now, tat - tolerance) and the bucket moves to max(tat, now) + interval.
+_TAKE = f"UPDATE send_budgets SET tat = greatest(tat, {_NOW}) + :interval WHERE key = :key"
+_TAKE_ANY = text(f"{_TAKE} RETURNING tat, {_NOW}")
+# A card refresh: only a slot free now with another one left behind it.
+_TAKE_SPARE = text(f"{_TAKE} AND tat + :interval - :tolerance <= {_NOW} RETURNING tat, {_NOW}")
+_READ = text(f"SELECT tat, {_NOW} FROM send_budgets WHERE key = :key")
+_SHIFT = text("UPDATE send_budgets SET tat = tat + :seconds WHERE key = :key")
 
 
 def chat_key(chat_id: int) -> str:
@@ -49,6 +56,7 @@ class SharedRateLimiter(SendRateLimiter):
     ) -> None:
         super().__init__(limits, monotonic, sleep)
         self._engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._known: set[str] = set()
         self._next_prune = 0.0
         self._blocks: set[asyncio.Task[None]] = set()
@@ -88,13 +96,6 @@ class SharedRateLimiter(SendRateLimiter):
                 )
         self._known.update(missing)
 
-    async def _locked(self, connection, key: str) -> tuple[float, float] | None:  # type: ignore[no-untyped-def]
-        row = (await connection.execute(_LOCK, {"key": key})).first()
-        if row is None:  # pruned by another instance meanwhile: made again, then retried
-            self._known.discard(key)
-            return None
-        return float(row[0]), float(row[1])
-
     async def _reserve_chat(self, chat_id: int, spare: bool) -> tuple[float, float, bool]:
         """Reserves the chat's earliest slot, however far ahead (it holds back only this
         chat); returns (the slot, the database's now, True). `spare` reserves only a slot
@@ -104,40 +105,39 @@ class SharedRateLimiter(SendRateLimiter):
         interval, tolerance = self._interval_and_tolerance(chat_id)
         while True:
             await self._ensure_rows(key)
-            async with self._engine.begin() as connection:
-                locked = await self._locked(connection, key)
-                if locked is None:
-                    continue
-                tat, now = locked
-                at = max(now, tat - tolerance)
-                if spare and max(at, tat + interval - tolerance) > now:
-                    return max(at, tat + interval - tolerance), now, False
-                await connection.execute(_MOVE, {"key": key, "tat": max(tat, at) + interval})
+            params = {"key": key, "interval": interval, "tolerance": tolerance}
+            async with self._autocommit.connect() as connection:
+                row = (await connection.execute(_TAKE_SPARE if spare else _TAKE_ANY, params)).first()
+                if row is None:
+                    row = (await connection.execute(_READ, params)).first()
+                    if row is None:  # pruned by another instance meanwhile: made again, then retried
+                        self._known.discard(key)
+                        continue
+                    tat, now = float(row[0]), float(row[1])
+                    return tat + interval - tolerance, now, False
+            tat, now = float(row[0]), float(row[1])
             if now >= self._next_prune:
                 self._next_prune = now + PRUNE_EVERY_SECONDS
                 await self._prune(now)
-            return at, now, True
+            return max(now, tat - interval - tolerance), now, True
 
     async def _reserve_global(self, chat_id: int) -> tuple[float, float]:
-        """Reserves the bot's earliest slot in all; returns (the slot, the database's now). Only a message whose
-        chat slot has come asks, so the global queue is never held for a chat's budget. A
-        wait here moves the chat's later slots by as much, so the chat never gets two
-        messages closer together than its budget allows."""
-        key = chat_key(chat_id)
+        """Reserves the bot's earliest slot in all; returns (the slot, the database's now).
+        Only a message whose chat slot has come asks, so the global queue is never held for
+        a chat's budget. A wait here moves the chat's later slots by as much, so the chat
+        never gets two messages closer together than its budget allows."""
         interval, tolerance = self._interval_and_tolerance(None)
-        while True:
-            await self._ensure_rows(key, GLOBAL_KEY)
-            async with self._engine.begin() as connection:
-                chat = await self._locked(connection, key)  # chat row first, as everywhere
-                glob = await self._locked(connection, GLOBAL_KEY)
-                if chat is None or glob is None:
-                    continue
-                tat, now = glob
-                at = max(now, tat - tolerance)
-                await connection.execute(_MOVE, {"key": GLOBAL_KEY, "tat": max(tat, at) + interval})
-                if at > now:
-                    await connection.execute(_MOVE, {"key": key, "tat": chat[0] + (at - now)})
-            return at, now
+        await self._ensure_rows(GLOBAL_KEY)
+        async with self._autocommit.connect() as connection:
+            row = (await connection.execute(_TAKE_ANY, {"key": GLOBAL_KEY, "interval": interval})).first()
+            if row is None:  # the global row is never pruned; made again should it be deleted by hand
+                self._known.discard(GLOBAL_KEY)
+                return await self._reserve_global(chat_id)
+            tat, now = float(row[0]), float(row[1])
+            at = max(now, tat - interval - tolerance)
+            if at > now:
+                await connection.execute(_SHIFT, {"key": chat_key(chat_id), "seconds": at - now})
+        return at, now
 
     async def _prune(self, now: float) -> None:
         """Deletes chats' rows long in the past (a full bucket, as a missing row is), in a

@@ -3,6 +3,7 @@ Telegram's send budgets in the database."""
 from __future__ import annotations
 
 import asyncio
+import random
 
 import pytest
 from sqlalchemy import text
@@ -11,7 +12,7 @@ from bot.delivery.lane_claims import SharedLanes
 from bot.delivery.limits import RateLimits
 from bot.delivery.shared_limits import SharedRateLimiter
 from core.storage.db import session_factory
-from core.storage.lane_leases import claim_lane, release_lane, renew_lanes
+from core.storage.lane_leases import claim_lane, claim_lanes, release_lane, renew_lanes
 
 
 @pytest.fixture
@@ -51,17 +52,38 @@ async def test_a_lane_has_one_owner_until_its_lease_runs_out(pg_engine) -> None:
     assert await claim(owner, 30)
 
 
+async def test_instances_claiming_many_lanes_at_once_split_them(pg_engine) -> None:
+    sessions = session_factory(pg_engine)
+    lanes = [(chat, conversation) for chat in (-100, 1, 2, 3) for conversation in ("chat", "case:1", "case:2")]
+
+    async def claim(owner: str, wanted: list) -> set:
+        async with sessions() as session:
+            won = await claim_lanes(session, wanted, owner, 30)
+            await session.commit()
+            return won
+
+    rng = random.Random(7)
+    results = await asyncio.gather(*(claim(f"i{n}", rng.sample(lanes, 8)) for n in range(6)))
+    owned = [lane for won in results for lane in won]
+    assert len(owned) == len(set(owned))  # no lane has two owners
+    async with pg_engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT chat_id, conversation, claimed_by FROM outbox_lanes"))).all()
+    assert {(chat, conversation): owner for chat, conversation, owner in rows} == {
+        lane: f"i{n}" for n, won in enumerate(results) for lane in won
+    }
+
+
 async def test_a_lane_lost_to_another_instance_is_no_longer_held(pg_engine) -> None:
     first, second = SharedLanes(session_factory(pg_engine), lease_seconds=0.2), SharedLanes(session_factory(pg_engine))
-    assert await first.claim((5, "chat")) and first.holds((5, "chat"))
-    assert not await second.claim((5, "chat"))
+    assert await first.claim([(5, "chat")]) == {(5, "chat")} and first.holds((5, "chat"))
+    assert await second.claim([(5, "chat"), (6, "chat")]) == {(6, "chat")}
     await asyncio.sleep(0.3)
     assert not first.holds((5, "chat"))  # too long since its last renewal: it stops before the next row
-    assert await second.claim((5, "chat"))
+    assert await second.claim([(5, "chat")]) == {(5, "chat")}
     await first.renew()
     assert not first.holds((5, "chat"))
     await second.release((5, "chat"))
-    assert await first.claim((5, "chat"))
+    assert await first.claim([(5, "chat")]) == {(5, "chat")}
 
 
 async def slot(limiter: SharedRateLimiter, chat_id: int, spare: bool = False) -> float | None:
@@ -91,9 +113,10 @@ async def test_global_budget_holds_across_instances(pg_engine) -> None:
     await asyncio.gather(*(limiter._ensure_rows("global") for limiter in limiters))
     reserved = await asyncio.gather(*(limiters[n % 3]._reserve_global(1000 + n) for n in range(30)))
     slots = sorted(at for at, _now in reserved)
-    # Whichever instance reserved them: never more than 2 at once and 20 a second after.
-    assert all(later - earlier >= 1.0 - 1e-6 for earlier, later in zip(slots, slots[22:]))
-    assert all(later - earlier >= 0.05 - 1e-6 for earlier, later in zip(slots, slots[2:]))
+    # Whichever instance reserved them: never more than 2 at once and 20 a second after (to
+    # a millisecond: the slot is read a moment after the bucket was moved).
+    assert all(later - earlier >= 1.0 - 1e-3 for earlier, later in zip(slots, slots[22:]))
+    assert all(later - earlier >= 0.05 - 1e-3 for earlier, later in zip(slots, slots[2:]))
     assert slots[-1] - slots[0] < 1.45  # and no slot left unused in a backlog
 
 
