@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from sqlalchemy.engine import make_url
 
 from fake_telegram import FakeTelegramServer
@@ -107,14 +106,6 @@ class Cluster:
         for instance in self.instances:
             if instance.process and instance.process.poll() is None:
                 await instance.stop_async()
-
-    async def healthy(self, n: int) -> bool:
-        try:
-            async with aiohttp.ClientSession() as http:
-                async with http.get(f"http://127.0.0.1:{self.ports[n]}/healthz") as response:
-                    return response.status == 200
-        except aiohttp.ClientError:
-            return False
 
 
 class Database:
