@@ -191,8 +191,8 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
             global_burst=settings.send_global_burst,
         )
         # Several instances: the budgets and the conversations being sent are shared in the database.
-        limiter = SharedRateLimiter(engine, limits) if settings.shared_database else SendRateLimiter(limits)
         lanes = SharedLanes(sessions) if settings.shared_database else LocalLanes()
+        limiter = SharedRateLimiter(engine, limits, lanes=lanes) if settings.shared_database else SendRateLimiter(limits)
         sender: OutboxSender | None = None
         # Set once the desk is known; until then no step that publishes events runs.
         event_handlers: CaseEventHandlers | None = None

@@ -20,6 +20,11 @@ log = logging.getLogger("kesu.delivery")
 Lane = tuple[int, str]
 
 
+class LaneLost(Exception):
+    """The conversation's lease was lost while a message waited for its slot: the instance
+    that took the conversation over sends it instead."""
+
+
 class LocalLanes:
     """A single instance owns every lane: no claim, nothing to renew."""
 
@@ -28,6 +33,10 @@ class LocalLanes:
         return set(lanes)
 
     def holds(self, lane: Lane) -> bool:
+        return True
+
+    def holds_chat(self, chat_id: int) -> bool:
+        """Whether every conversation of the chat this instance drains is still its own."""
         return True
 
     async def release(self, lane: Lane) -> None:
@@ -50,6 +59,7 @@ class SharedLanes(LocalLanes):
         self.owner = f"{socket.gethostname()[:30]}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         self._monotonic = monotonic
         self._confirmed: dict[Lane, float] = {}  # lane -> monotonic time its lease was last confirmed
+        self._draining: set[Lane] = set()  # claimed and not yet released, held or not
 
     async def claim(self, lanes: list[Lane]) -> set[Lane]:
         if not lanes:
@@ -60,14 +70,19 @@ class SharedLanes(LocalLanes):
             await session.commit()
         for lane in won:
             self._confirmed[lane] = started
+        self._draining |= won
         return won
 
     def holds(self, lane: Lane) -> bool:
         confirmed = self._confirmed.get(lane)
         return confirmed is not None and self._monotonic() - confirmed < self.lease_seconds / 2
 
+    def holds_chat(self, chat_id: int) -> bool:
+        return all(self.holds(lane) for lane in self._draining if lane[0] == chat_id)
+
     async def release(self, lane: Lane) -> None:
         self._confirmed.pop(lane, None)
+        self._draining.discard(lane)
         try:
             async with self._sessions() as session:
                 await release_lane(session, lane[0], lane[1], self.owner)

@@ -17,7 +17,7 @@ from typing import Callable
 from aiogram import Bot
 
 from bot.backoff import jittered_delay
-from bot.delivery.lane_claims import LocalLanes
+from bot.delivery.lane_claims import LaneLost, LocalLanes
 from bot.delivery.failures import DONE, PERMANENT, RATE_LIMITED, Verdict, classify
 from bot.delivery.limits import SendRateLimiter
 from bot.delivery.telegram_calls import IntentExecutor, MissingTarget
@@ -157,6 +157,8 @@ class OutboxSender:
                         return  # postponed: the rows behind it in this conversation wait too
                 if len(rows) < self.BATCH_PER_LANE:
                     return
+        except LaneLost:
+            log.warning("outbox lane lost while a message waited; left to the instance that took it", extra={"chat": chat_id, "conversation": conversation})
         except Exception as error:
             log.exception("delivery failed unexpectedly", extra={"chat": chat_id, "conversation": conversation})
             await self._back_off_after_fault(row, error)

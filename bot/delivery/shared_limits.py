@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.delivery.lane_claims import LaneLost, LocalLanes
 from bot.delivery.limits import RateLimits, SendRateLimiter
 
 log = logging.getLogger("kesu.delivery")
@@ -53,8 +54,12 @@ class SharedRateLimiter(SendRateLimiter):
         limits: RateLimits = RateLimits(),
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        lanes: LocalLanes | None = None,
     ) -> None:
+        """`lanes`: whose leases are checked once a message's slot has come (a lease lost
+        while it waited means another instance sends it now)."""
         super().__init__(limits, monotonic, sleep)
+        self._lanes = lanes or LocalLanes()
         self._engine = engine
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._known: set[str] = set()
@@ -84,6 +89,8 @@ class SharedRateLimiter(SendRateLimiter):
         at, now = await self._reserve_global(chat_id)
         if at > now:
             await self._sleep(at - now)
+        if not self._lanes.holds_chat(chat_id):
+            raise LaneLost(chat_id)
 
     async def _ensure_rows(self, *keys: str) -> None:
         missing = [key for key in keys if key not in self._known]

@@ -238,3 +238,19 @@ async def test_a_chats_next_update_at_another_instance_waits_for_the_first(pg_en
     finally:
         for own in engines:
             await own.dispose()
+
+
+async def test_a_message_whose_lease_was_lost_while_it_waited_is_not_sent(pg_engine) -> None:
+    from bot.delivery.lane_claims import LaneLost
+
+    now = [0.0]
+    lanes = SharedLanes(session_factory(pg_engine), lease_seconds=20, monotonic=lambda: now[0])
+    limiter = SharedRateLimiter(pg_engine, RateLimits(per_chat_per_second=100.0, per_chat_burst=10), lanes=lanes)
+    assert await lanes.claim([(11, "chat")]) == {(11, "chat")}
+    await limiter.acquire(11)  # held: the message goes
+    now[0] = 11.0  # no renewal confirmed for more than half the lease (the database out of reach)
+    with pytest.raises(LaneLost):
+        await limiter.acquire(11)
+    await limiter.acquire(12)  # another chat's messages are not this lane's
+    await lanes.release((11, "chat"))
+    await limiter.acquire(11)

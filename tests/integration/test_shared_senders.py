@@ -69,6 +69,18 @@ async def emit(uow_factory, *intents) -> None:
         await uow.commit()
 
 
+async def wait_settled(engine, timeout: float = 15) -> None:
+    """Until every outbox row is recorded as done (a message reaches the fake server a moment
+    before its sender records it)."""
+    query = text("SELECT count(*) FROM outbox WHERE status = 'pending'")
+    async with asyncio.timeout(timeout):
+        while True:
+            async with engine.connect() as connection:
+                if not (await connection.execute(query)).scalar_one():
+                    return
+            await asyncio.sleep(0.02)
+
+
 def numbered(server: FakeTelegramServer, chat_id: int) -> list[str]:
     return [m["text"] for m in server.bot_messages(chat_id)]
 
@@ -80,9 +92,9 @@ async def test_two_senders_send_each_row_once_in_order(pg_engine) -> None:
             await emit(uow_factory, *(SendMessage(u.chat_id, "en", Phrase("start.greeting", name=f"R{round_}")) for u in users))
         for user in users:
             await server.wait_for_messages(user.chat_id, 6, timeout=30)
+        await wait_settled(pg_engine)
         async with pg_engine.connect() as connection:
-            pending = (await connection.execute(text("SELECT count(*) FROM outbox WHERE status <> 'sent'"))).scalar_one()
-        assert pending == 0
+            assert (await connection.execute(text("SELECT count(*) FROM outbox WHERE status <> 'sent'"))).scalar_one() == 0
         sends = [c for c in server.calls if c.method == "sendMessage"]
         assert len(sends) == 6 * len(users)  # none twice
         for user in users:
@@ -106,13 +118,6 @@ async def test_a_dead_instances_conversation_waits_for_its_lease_then_goes_once(
         if lease_left is not None and lease_left > 0:
             assert server.bot_messages(stuck.chat_id) == []  # nobody sends while the lease runs
         await server.wait_for_messages(stuck.chat_id, 1, timeout=15)
-
-        async def settled() -> bool:
-            async with pg_engine.connect() as connection:
-                return not (await connection.execute(text("SELECT count(*) FROM outbox WHERE status = 'pending'"))).scalar_one()
-
-        async with asyncio.timeout(10):
-            while not await settled():
-                await asyncio.sleep(0.02)
+        await wait_settled(pg_engine)
         assert len(server.bot_messages(stuck.chat_id)) == 1
         assert len([c for c in server.calls if c.method == "sendMessage"]) == 2
