@@ -19,7 +19,9 @@ from bot.deadline_worker import run_deadlines
 from bot.desk_monitor import DeskMonitor
 from bot.delivery.commands_menu import customer_commands
 from bot.delivery.commands_menu import group_commands
+from bot.delivery.lane_claims import LocalLanes, SharedLanes
 from bot.delivery.limits import RateLimits, SendRateLimiter
+from bot.delivery.shared_limits import SharedRateLimiter
 from bot.delivery.sender import OutboxSender, RetryPolicy
 from bot.handlers import commands, fallback, reports, staff
 from bot.handlers import intake as intake_handlers
@@ -183,16 +185,17 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
         sessions = session_factory(engine)
         with startup.step("catalogs"):
             renderer = Renderer(Catalogs(), settings.timezone)
-        limiter = SendRateLimiter(
-            RateLimits(
-                per_chat_per_second=settings.send_per_chat_per_second,
-                per_chat_burst=settings.send_per_chat_burst,
-                per_group_per_minute=settings.send_per_group_per_minute,
-                per_group_burst=settings.send_per_group_burst,
-                global_per_second=settings.send_global_per_second,
-                global_burst=settings.send_global_burst,
-            )
+        limits = RateLimits(
+            per_chat_per_second=settings.send_per_chat_per_second,
+            per_chat_burst=settings.send_per_chat_burst,
+            per_group_per_minute=settings.send_per_group_per_minute,
+            per_group_burst=settings.send_per_group_burst,
+            global_per_second=settings.send_global_per_second,
+            global_burst=settings.send_global_burst,
         )
+        # Several instances: the budgets and the conversations being sent are shared in the database.
+        lanes = SharedLanes(sessions) if settings.shared_database else LocalLanes()
+        limiter = SharedRateLimiter(engine, limits, lanes=lanes) if settings.shared_database else SendRateLimiter(limits)
         sender: OutboxSender | None = None
         # Set once the desk is known; until then no step that publishes events runs.
         event_handlers: CaseEventHandlers | None = None
@@ -210,6 +213,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
             clock,
             RetryPolicy(max_attempts=settings.send_max_attempts, backoff_cap_seconds=settings.send_backoff_cap_seconds),
             on_final_failure=monitor.on_final_failure,
+            lanes=lanes,
         )
         with startup.step("bot-identity", passes=(InvalidToken,)):
             me = await wait_for_bot_api(bot, settings, stop)
@@ -248,6 +252,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
 
         workers = [
             asyncio.create_task(sender.run(stop), name="outbox-sender"),
+            asyncio.create_task(lanes.run(stop), name="outbox-lane-leases"),
             asyncio.create_task(housekeeping(uow_factory, stop), name="housekeeping"),
             asyncio.create_task(run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds, deployment.reports), name="deadlines"),
         ]

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # A second process that only acts on due deadlines (no polling, no sending): its
     # messages are sent by the main process, which finds them in the outbox.
     deadline_worker_only: bool = False
+    # Several instances share one PostgreSQL database (behind webhooks): outbox lanes are
+    # claimed with a lease and Telegram's budgets are kept in the database for all of them.
+    shared_database: bool = False
     # Tests and demos only: a file holding seconds to add to the real time.
     clock_offset_file: Path | None = None
     # Long-poll wait per getUpdates call.
@@ -105,6 +108,15 @@ class Settings(BaseSettings):
     def _webhook_needs_secret(self) -> "Settings":
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_URL is set without WEBHOOK_SECRET; set a secret so that only Telegram can post updates")
+        return self
+
+    @model_validator(mode="after")
+    def _shared_needs_postgres(self) -> "Settings":
+        if self.shared_database and not self.database_url.startswith("postgresql+asyncpg://"):
+            raise ValueError(
+                "SHARED_DATABASE=true needs PostgreSQL: several instances cannot share a SQLite file; "
+                "set DATABASE_URL=postgresql+asyncpg://... or run one instance without SHARED_DATABASE"
+            )
         return self
 
     @field_validator("timezone")

@@ -147,7 +147,13 @@ class WebhookDelivery:
 
 
 async def replace_webhook(state: ServerState, account: BotAccount, url: str, secret: str | None, max_connections: int) -> None:
-    """setWebhook and deleteWebhook (url ""): the old delivery stops, a new one starts."""
+    """setWebhook and deleteWebhook (url ""): the old delivery stops, a new one starts. The
+    same URL again (another instance of the bot starting behind one load balancer) changes
+    only the secret and max_connections: deliveries in flight and the targets stay."""
+    if account.webhook is not None and url and url == account.webhook.url:
+        account.webhook.secret = secret
+        account.webhook.max_connections = max(1, max_connections)
+        return
     if account.webhook is not None:
         await account.webhook.stop()
         account.webhook = None

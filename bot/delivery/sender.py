@@ -17,6 +17,7 @@ from typing import Callable
 from aiogram import Bot
 
 from bot.backoff import jittered_delay
+from bot.delivery.lane_claims import LaneLost, LocalLanes
 from bot.delivery.failures import DONE, PERMANENT, RATE_LIMITED, Verdict, classify
 from bot.delivery.limits import SendRateLimiter
 from bot.delivery.telegram_calls import IntentExecutor, MissingTarget
@@ -62,9 +63,11 @@ class OutboxSender:
         idle_recheck_seconds: float = 5.0,
         batch: int = 500,
         on_final_failure: Callable[[int, Verdict], None] | None = None,
+        lanes: LocalLanes | None = None,
     ) -> None:
         """`on_final_failure(chat_id, verdict)`: told of every row that failed for good, after
-        it was recorded (the handler group's watch looks at the group again)."""
+        it was recorded (the handler group's watch looks at the group again). `lanes`: who may
+        drain which conversation (bot/delivery/lane_claims.py; several instances claim them)."""
         self._uow_factory = uow_factory
         self._limiter = limiter
         self._executor = IntentExecutor(bot, renderer, limiter, uow_factory)
@@ -73,6 +76,7 @@ class OutboxSender:
         self._idle_recheck = idle_recheck_seconds
         self._batch = batch
         self._on_final_failure = on_final_failure
+        self._claims = lanes or LocalLanes()
         self._wake = asyncio.Event()
         self._lanes: dict[Lane, asyncio.Task[None]] = {}
         # Chats paused by a 429: lanes already running stop before their next row.
@@ -125,14 +129,19 @@ class OutboxSender:
             heads = await uow.outbox.pending_conversations(self._batch)
         now = self._clock.now()
         wait = self._idle_recheck
+        due: list[Lane] = []
         for chat_id, conversation, due_at in heads:
             lane = (chat_id, conversation)
             if lane in self._lanes:
                 continue
             if due_at <= now and not self._paused(chat_id):
-                self._lanes[lane] = asyncio.create_task(self._drain(lane))
+                due.append(lane)
             else:
                 wait = min(wait, (max(due_at, self._paused_until.get(chat_id, due_at)) - now).total_seconds())
+        claimed = await self._claims.claim(due)  # the others are drained by another instance
+        for lane in due:
+            if lane in claimed:
+                self._lanes[lane] = asyncio.create_task(self._drain(lane))
         return max(wait, 0.01)
 
     async def _drain(self, lane: Lane) -> None:
@@ -142,16 +151,21 @@ class OutboxSender:
             while True:
                 rows = await self._next_rows(lane)
                 for row in rows:
-                    if row.next_attempt_at > self._clock.now() or self._paused(chat_id):
+                    if row.next_attempt_at > self._clock.now() or self._paused(chat_id) or not self._claims.holds(lane):
                         return
                     if not await self._deliver(row):
                         return  # postponed: the rows behind it in this conversation wait too
                 if len(rows) < self.BATCH_PER_LANE:
                     return
+        except LaneLost:
+            log.warning("outbox lane lost while a message waited; left to the instance that took it", extra={"chat": chat_id, "conversation": conversation})
         except Exception as error:
             log.exception("delivery failed unexpectedly", extra={"chat": chat_id, "conversation": conversation})
             await self._back_off_after_fault(row, error)
         finally:
+            # Released before the rescan, so a row another instance added meanwhile is
+            # found by that rescan or by the other instance.
+            await self._claims.release(lane)
             self._lanes.pop(lane, None)
             self.wake()
 

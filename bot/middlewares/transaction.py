@@ -88,6 +88,10 @@ class UpdateTransaction(BaseMiddleware):
     async def _run_once(self, handler: Handler, update: Update, data: dict[str, Any], tg_user: Any, chat: Any) -> str:
         for attempt in range(2):
             async with self._uow_factory() as uow:
+                if chat is not None:
+                    # Before the duplicate check: an instance handling this same update (a
+                    # retry after a timeout) commits first, and this one then finds it seen.
+                    await uow.lock_chat(chat.id)
                 if await uow.updates.seen(update.update_id):
                     return "duplicate"
                 user = None

@@ -326,3 +326,25 @@ class Digest(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The end of the seven days the digest reported on (its slot, or a later one after a gap).
     covered_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxLane(Base):
+    """Which instance drains a conversation of the outbox, until when (SHARED_DATABASE only).
+    A live instance renews its lease; a crashed one's lanes are taken over once it ends."""
+
+    __tablename__ = "outbox_lanes"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    conversation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SendBudget(Base):
+    """One of Telegram's limits shared by every instance (SHARED_DATABASE only): the
+    bucket's theoretical arrival time, in the database's epoch seconds (GCRA)."""
+
+    __tablename__ = "send_budgets"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # "global" or "chat:<id>"
+    tat: Mapped[float] = mapped_column(Float)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
@@ -56,6 +57,13 @@ class UnitOfWork:
         # close() rolls back what was not committed and detaches rows with their loaded
         # values intact (a rollback() would expire them), so callers may still read them.
         await self.session.close()
+
+    async def lock_chat(self, chat_id: int) -> None:
+        """PostgreSQL: waits until no other transaction (in any instance) works on this chat,
+        and holds the chat until this one ends, so one chat's updates take effect one after
+        another whichever instance got them. SQLite has one writer and one instance: nothing."""
+        if self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chat_id})
 
     async def publish(self, event: object) -> None:
         if self._event_handlers is not None:

@@ -88,6 +88,22 @@ async def test_several_urls_take_turns(server: FakeTelegramServer, api, receiver
     assert all(secret is None for r in receivers for _, secret in r.received)
 
 
+async def test_setting_the_same_url_again_keeps_the_targets(server: FakeTelegramServer, api, receivers) -> None:
+    # Each instance behind one load balancer calls setWebhook with the one public URL as it starts.
+    await api("setWebhook", url=receivers[0].url, secret_token="old")
+    delivery = server.bot.webhook
+    delivery.set_targets([r.url for r in receivers])
+    await api("setWebhook", url=receivers[0].url, secret_token="new", max_connections=7)
+    assert server.bot.webhook is delivery and delivery.targets == [r.url for r in receivers]
+    assert (delivery.secret, delivery.max_connections) == ("new", 7)
+    for user in [server.create_user() for _ in range(2)]:
+        user.send_text("hello")
+    await server.wait_for(lambda: sum(len(r.received) for r in receivers) == 2)
+    assert [len(r.received) for r in receivers] == [1, 1]
+    await api("setWebhook", url=receivers[1].url)
+    assert server.bot.webhook is not delivery and server.bot.webhook.targets == [receivers[1].url]
+
+
 async def test_polling_is_refused_while_a_webhook_is_set_and_allowed_after_deleting_it(server: FakeTelegramServer, api, receivers) -> None:
     await api("setWebhook", url=receivers[0].url)
     status, body = await api("getUpdates")

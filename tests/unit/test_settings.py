@@ -123,3 +123,15 @@ def test_bad_webhook_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch,
     with pytest.raises(ConfigurationError) as error:
         load_settings()
     assert str(error.value).startswith(f"{name} is invalid: {reason}")
+
+
+def test_several_instances_on_sqlite_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SHARED_DATABASE", "true")
+    monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///./data/kesu.db")
+    with pytest.raises(ConfigurationError) as error:
+        load_settings()
+    assert str(error.value).startswith("SHARED_DATABASE=true needs PostgreSQL")
+    assert "\n" not in str(error.value)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://kesu@db/kesu")
+    assert load_settings().shared_database is True
