@@ -2,7 +2,7 @@
 Telegram's send budgets shared by all of them.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02
 """
 from __future__ import annotations
