@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     send_backoff_cap_seconds: float = Field(300.0, gt=0)
     # How often due deadlines are looked for.
     deadline_poll_seconds: float = Field(5.0, gt=0)
+    # A group whose queued messages take at least this long to post is told (at most every 10 minutes).
+    backlog_notice_minutes: float = Field(5.0, gt=0)
+    backlog_check_seconds: float = Field(30.0, gt=0)
     # A second process that only acts on due deadlines (no polling, no sending): its
     # messages are sent by the main process, which finds them in the outbox.
     deadline_worker_only: bool = False
