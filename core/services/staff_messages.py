@@ -28,7 +28,13 @@ async def case_of_message(
         if link is not None:
             return await uow.cases.get(link.case_id), link.purpose
     if thread_id is not None:
-        case = await uow.cases.by_thread(thread_id) if len(desk.group_ids) <= 1 else await uow.cases.by_thread_in(chat, thread_id, desk.home)
+        if len(desk.group_ids) <= 1:
+            return await uow.cases.by_thread(thread_id), Purpose.THREAD
+        case = await uow.cases.by_thread_in(chat, thread_id, desk.home)
+        if case is None:
+            # The topic of a case that has moved to another group.
+            link = await uow.cases.link(chat, thread_id)
+            case = await uow.cases.get(link.case_id) if link is not None else None
         return case, Purpose.THREAD
     return None, ""
 

@@ -62,11 +62,10 @@ async def test_cases_go_to_their_group_and_move_up_to_the_supervisors_group(fake
         [topic] = after_sales.topics
         await server.wait_for(lambda: case_row(desk, number)["thread_id"] == topic.message_thread_id)
 
-        # Staff of the home group who are not in the after-sales group are refused there.
-        desk.director.send_text_in(after_sales, "I will take this one.", message_thread_id=topic.message_thread_id)
-        await server.wait_for(lambda: any("not a member" in (m.get("text") or "") or "成员" in (m.get("text") or "")
-                                          for m in bot_messages(server, after_sales)))
-        assert not any("I will take this one." in (m.get("text") or "") for m in server.bot_messages(customer.chat_id))
+        # A group the bot is in that is not one of the desk's: staff commands are refused there.
+        lounge = server.create_group(title="Lounge", members={desk.agent2: "member"})
+        desk.agent2.send_text_in(lounge, "/queue")
+        await server.wait_for(lambda: any("only in the staff's handler group" in (m.get("text") or "") for m in server.bot_messages(lounge.id)))
 
         # An agent escalates it: tier 2 has its own group, so the case moves there.
         answered = len(server.callback_answers)
@@ -94,6 +93,12 @@ async def test_cases_go_to_their_group_and_move_up_to_the_supervisors_group(fake
         desk.supervisor.send_text_in(supervisors, "A technician will call you today.", message_thread_id=new_topic.message_thread_id)
         [reply] = await talk._replies(1, 15)
         assert "A technician will call you today." in reply["text"]
+
+        # Staff writing in the old thread are told where the case is; nothing reaches the customer.
+        desk.agent.send_text_in(after_sales, "We will send someone.", message_thread_id=topic.message_thread_id)
+        await server.wait_for(lambda: any(f"Case {number} is handled in the handler group “Supervisors” now" in (m.get("text") or "")
+                                          for m in bot_messages(server, after_sales)))
+        assert not any("We will send someone." in (m.get("text") or "") for m in server.bot_messages(customer.chat_id))
 
         # The old card's buttons no longer act on the case: it is handled in its new group.
         answered = len(server.callback_answers)
