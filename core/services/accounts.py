@@ -32,7 +32,7 @@ async def touch_user(uow: UnitOfWork, person: Person, default_locale: str, priva
             created_at=now,
             updated_at=now,
         )
-        user = await uow.users.add_once(user)
+        uow.users.add(user)
         if private_chat:
             _register_commands_if_needed(uow, user, default_locale)
         return user

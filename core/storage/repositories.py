@@ -22,19 +22,6 @@ class UserRepository:
     def add(self, user: User) -> None:
         self._session.add(user)
 
-    async def add_once(self, user: User) -> User:
-        """Inserts the user unless another transaction has just done so (one person writing in
-        two chats at once, e.g. two handler groups), and returns the stored row."""
-        values = {c.key: getattr(user, c.key) for c in User.__table__.columns if getattr(user, c.key) is not None}
-        if self._session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        await self._session.execute(insert(User).values(**values).on_conflict_do_nothing(index_elements=["id"]))
-        stored = await self._session.get(User, user.id, populate_existing=True)
-        assert stored is not None
-        return stored
-
 
 class ProcessedUpdateRepository:
     def __init__(self, session: AsyncSession) -> None:
