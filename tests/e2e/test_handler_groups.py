@@ -48,6 +48,9 @@ async def test_cases_go_to_their_group_and_move_up_to_the_supervisors_group(fake
     desk = setup_staffed(server, tmp_path, forum=True)
     after_sales, supervisors = add_groups(desk, tmp_path)
     async with running(desk):
+        # The start-up check looked at every group.
+        for group in (desk.group, after_sales, supervisors):
+            await desk.bot.wait_for_log(lambda r, group=group: r.get("msg") == "handler group ready" and r.get("chat") == group.id)
         customer = server.create_user(first_name="Cust", language_code="en")
         talk = Conversation(server, customer)
         number = await file_complaint(talk, "The repair service never came back to me.", category="After-sales service")
