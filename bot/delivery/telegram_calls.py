@@ -56,6 +56,11 @@ class MissingTarget(Exception):
     """The message to edit or the topic to post in does not exist (an earlier row failed)."""
 
 
+class CaseMoved(Exception):
+    """The row's case has moved to another handler group: what was waiting for it here was
+    queued again there (core/services/case_moves.py), so this row is not sent."""
+
+
 @dataclass
 class Outcome:
     message_ids: list[int] = field(default_factory=list)
@@ -99,7 +104,7 @@ class IntentExecutor:
         if case is None:
             raise MissingTarget(f"case {route.case_id} not found")
         if chat_id is not None and case.group_chat_id not in (None, chat_id):
-            return Placement()  # sent before the case moved to another group: its thread there is gone from the record
+            raise CaseMoved(f"case {route.case_id} moved to {case.group_chat_id}")
         if case.thread_id is not None:
             return Placement(message_thread_id=case.thread_id)
         if route.purpose != "card" and case.card_message_id is not None:
