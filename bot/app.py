@@ -5,7 +5,7 @@ import asyncio
 from datetime import datetime, timezone
 import logging
 import signal
-from typing import Awaitable
+from typing import Awaitable, Iterable
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.backoff import Backoff
 from bot.deadline_worker import run_deadlines
+from bot.backlog_watch import BacklogWatch
 from bot.desk_monitor import DeskMonitor
 from bot.delivery.commands_menu import customer_commands
 from bot.delivery.commands_menu import group_commands
@@ -73,7 +74,16 @@ def running_calendar(region: str, zone: str, this_year: int) -> BusinessCalendar
     return BusinessCalendar(region, zone, years=range(0))
 
 
-def case_services(settings: Settings, deployment: DeploymentConfig, is_forum: bool) -> tuple[IntakeContext, StaffDesk]:
+def home_group(settings: Settings, deployment: DeploymentConfig) -> int | None:
+    """HANDLER_CHAT_ID, or the first [routing] group when it is not set."""
+    if settings.handler_chat_id is not None:
+        return settings.handler_chat_id
+    return deployment.routing.groups[0].chat_id if deployment.routing.groups else None
+
+
+def case_services(
+    settings: Settings, deployment: DeploymentConfig, is_forum: bool, forums: Iterable[int] = ()
+) -> tuple[IntakeContext, StaffDesk]:
     calendar = running_calendar(settings.holiday_region, settings.timezone, datetime.now(timezone.utc).year)
 
     def first_response_due(filed_at: datetime) -> datetime:
@@ -83,7 +93,8 @@ def case_services(settings: Settings, deployment: DeploymentConfig, is_forum: bo
         return due
 
     desk = StaffDesk(
-        settings.handler_chat_id, is_forum, deployment.staff, deployment.intake, deployment.sla, calendar, deployment.repeats
+        home_group(settings, deployment), is_forum, deployment.staff, deployment.intake, deployment.sla, calendar, deployment.repeats,
+        deployment.routing, frozenset(forums), posts_per_minute=settings.send_per_group_per_minute,
     )
     intake = IntakeContext(deployment.intake, settings.timezone, first_response_due, desk)
     return intake, desk
@@ -102,7 +113,7 @@ def build_dispatcher(
     # Dialog state lives in the database (core/domain/intake.py), so aiogram's FSM would only cost time.
     dispatcher = Dispatcher(disable_fsm=True, intake=intake, desk=desk)
     # The membership check makes a network call, so it runs before the transaction opens.
-    dispatcher.update.outer_middleware(StaffGate(settings.handler_chat_id))
+    dispatcher.update.outer_middleware(StaffGate(desk.group_ids))
     # The Bot API questions /setup and /members need, before the transaction too.
     monitor = monitor or DeskMonitor(None, settings.handler_chat_id)
     monitor.desk = desk
@@ -204,7 +215,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
             return UnitOfWork(sessions, clock, on_outbox_commit=sender.wake if sender else None, event_handlers=event_handlers)
 
         # Watches the handler group: at start, on the bot's membership changes, after a failed call.
-        monitor = DeskMonitor(bot, settings.handler_chat_id)
+        monitor = DeskMonitor(bot, home_group(settings, deployment), others=deployment.routing.chat_ids(None))
         sender = OutboxSender(
             bot,
             uow_factory,
@@ -223,7 +234,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
             # Reachable, the bot a member with the rights it needs: each problem is logged.
             handler_group = await monitor.check_at_start(me, staff_ids(deployment.staff))
         with startup.step("business-calendar"):
-            intake, desk = case_services(settings, deployment, bool(handler_group and handler_group.is_forum))
+            intake, desk = case_services(settings, deployment, bool(handler_group and handler_group.is_forum), monitor.forums)
         event_handlers = CaseEventHandlers(desk)
         sender.serve_reports(ReportFiles(uow_factory, desk, renderer))
         monitor.desk, monitor.uow_factory = desk, uow_factory
@@ -237,7 +248,7 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
         # Where the bot can still post in the handler group, one notice lists what is wrong.
         await monitor.announce_at_start(desk, uow_factory)
         log.info("connected to the Bot API", extra={"bot": me.username, "api": settings.telegram_api_base})
-        if settings.handler_chat_id is None:
+        if desk.chat_id is None:
             log.warning(
                 "HANDLER_CHAT_ID is not set: complaints are stored but not routed to staff; add the bot to the staff "
                 "group and it answers there with the line to put in .env (README: Set up your desk)"
@@ -254,6 +265,11 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
             asyncio.create_task(sender.run(stop), name="outbox-sender"),
             asyncio.create_task(lanes.run(stop), name="outbox-lane-leases"),
             asyncio.create_task(housekeeping(uow_factory, stop), name="housekeeping"),
+            asyncio.create_task(
+                BacklogWatch(uow_factory, desk, clock, settings.send_per_group_per_minute, settings.backlog_notice_minutes)
+                .run(stop, settings.backlog_check_seconds),
+                name="backlog-watch",
+            ),
             asyncio.create_task(run_deadlines(uow_factory, desk, clock, stop, settings.deadline_poll_seconds, deployment.reports), name="deadlines"),
         ]
 

@@ -128,9 +128,14 @@ class DeskMonitor:
     """What is known to be wrong with the handler group, so that each change is logged and
     told once. Also the record of who has been seen writing in the group (for /members)."""
 
-    def __init__(self, bot: Bot | None, chat_id: int | None, recheck_seconds: float = 30.0) -> None:
+    def __init__(self, bot: Bot | None, chat_id: int | None, recheck_seconds: float = 30.0, others: Iterable[int] = ()) -> None:
+        """`chat_id`: the home group; `others`: the other [routing] groups, checked at start
+        and on the bot's membership changes like it."""
         self._bot = bot
         self.chat_id = chat_id
+        self.others = tuple(chat for chat in others if chat != chat_id)
+        self.other_known: dict[int, tuple[Problem, ...]] = {}
+        self.forums: set[int] = set()  # every handler group found to be a forum at start
         self.me: TelegramUser | None = None
         self.desk: StaffDesk | None = None
         self.uow_factory: UnitOfWorkFactory | None = None
@@ -176,7 +181,25 @@ class DeskMonitor:
                 )
         if not self.known:
             log.info("handler group ready", extra={"chat": facts.chat_id, "forum": facts.is_forum, "title": facts.title})
+        if facts.is_forum:
+            self.forums.add(facts.chat_id)
+        for other in self.others:
+            await self._check_other_at_start(me, other)
         return facts
+
+    async def _check_other_at_start(self, me: TelegramUser, chat_id: int) -> None:
+        assert self._bot is not None
+        try:
+            facts = await probe(self._bot, chat_id, me)
+        except Exception as error:
+            facts = GroupFacts(chat_id, reachable=False, error=f"{type(error).__name__}: {error}", reads_all=self.reads_all)
+        found = problems(facts)
+        self.other_known[chat_id] = found
+        self._log_problems(facts, found)
+        if facts.is_forum:
+            self.forums.add(chat_id)
+        if not found:
+            log.info("handler group ready", extra={"chat": chat_id, "forum": facts.is_forum, "title": facts.title})
 
     async def announce_at_start(self, desk: StaffDesk, uow_factory: UnitOfWorkFactory) -> None:
         """Where the bot can still post in the group, one notice lists the problems found at start."""
@@ -215,6 +238,14 @@ class DeskMonitor:
             "chat": facts.chat_id, "old": old.status, "new": facts.bot_status, "by": change.from_user.id,
             "handler_group": facts.chat_id == self.desk.chat_id,
         })
+        if facts.chat_id in self.others:
+            # Another [routing] group: its problems are logged and told there, like the home group's.
+            desk = self.desk.at(facts.chat_id)
+            after, before = problems(facts, desk.is_forum), self.other_known.get(facts.chat_id)
+            self._log_problems(facts, [problem for problem in after if problem not in (before or ())])
+            self.other_known[facts.chat_id] = after
+            await report_change(uow, desk, facts, before, after, self.bot_name, by=by if not facts.in_chat else None)
+            return
         if facts.chat_id != self.desk.chat_id:
             if user is not None:
                 greet_group(uow, facts, user, self.desk.chat_id, self.bot_name, joined=not was_in and facts.in_chat)

@@ -25,7 +25,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
-from bot.delivery.telegram_calls import MissingTarget
+from bot.delivery.telegram_calls import CaseMoved, MissingTarget
 
 DONE, RETRY, RATE_LIMITED, PERMANENT = "done", "retry", "rate_limited", "permanent"
 
@@ -76,6 +76,8 @@ def classify(error: BaseException) -> Verdict | None:
         return Verdict(PERMANENT, "refused", error.message)
     if isinstance(error, MissingTarget):
         return Verdict(PERMANENT, "missing_target", str(error))
+    if isinstance(error, CaseMoved):  # queued again in the case's new group: nothing to send here
+        return Verdict(DONE, "case_moved", str(error))
     return None
 
 

@@ -20,6 +20,7 @@ from bot.backoff import jittered_delay
 from bot.delivery.lane_claims import LaneLost, LocalLanes
 from bot.delivery.failures import DONE, PERMANENT, RATE_LIMITED, Verdict, classify
 from bot.delivery.limits import SendRateLimiter
+from bot.delivery.merging import FollowUpMerger
 from bot.delivery.telegram_calls import IntentExecutor, MissingTarget
 from bot.i18n import Renderer
 from bot.reports.files import ReportFiles
@@ -71,6 +72,7 @@ class OutboxSender:
         self._uow_factory = uow_factory
         self._limiter = limiter
         self._executor = IntentExecutor(bot, renderer, limiter, uow_factory)
+        self._merger = FollowUpMerger(bot, renderer, limiter, uow_factory, clock, self._executor)
         self._clock = clock
         self._retry = retry
         self._idle_recheck = idle_recheck_seconds
@@ -150,9 +152,15 @@ class OutboxSender:
         try:
             while True:
                 rows = await self._next_rows(lane)
-                for row in rows:
+                merged: set[int] = set()
+                for index, row in enumerate(rows):
+                    if row.id in merged:
+                        continue
                     if row.next_attempt_at > self._clock.now() or self._paused(chat_id) or not self._claims.holds(lane):
                         return
+                    merged |= await self._merger.deliver(rows[index:])  # a customer's follow-ups, as one message
+                    if row.id in merged:
+                        continue
                     if not await self._deliver(row):
                         return  # postponed: the rows behind it in this conversation wait too
                 if len(rows) < self.BATCH_PER_LANE:

@@ -56,6 +56,11 @@ class MissingTarget(Exception):
     """The message to edit or the topic to post in does not exist (an earlier row failed)."""
 
 
+class CaseMoved(Exception):
+    """The row's case has moved to another handler group: what was waiting for it here was
+    queued again there (core/services/case_moves.py), so this row is not sent."""
+
+
 @dataclass
 class Outcome:
     message_ids: list[int] = field(default_factory=list)
@@ -92,12 +97,14 @@ class IntentExecutor:
         async with self._uow_factory() as uow:
             return await uow.cases.get(case_id)
 
-    async def _placement(self, route: CaseRoute | None, thread_id: int | None) -> Placement:
+    async def _placement(self, route: CaseRoute | None, thread_id: int | None, chat_id: int | None = None) -> Placement:
         if route is None or not route.in_thread:
             return Placement(message_thread_id=thread_id)
         case = await self._case(route.case_id)
         if case is None:
             raise MissingTarget(f"case {route.case_id} not found")
+        if chat_id is not None and case.group_chat_id not in (None, chat_id):
+            raise CaseMoved(f"case {route.case_id} moved to {case.group_chat_id}")
         if case.thread_id is not None:
             return Placement(message_thread_id=case.thread_id)
         if route.purpose != "card" and case.card_message_id is not None:
@@ -226,7 +233,7 @@ class IntentExecutor:
         # A card stays one message: it is edited in place and carries the buttons.
         is_card = intent.route is not None and intent.route.purpose == Purpose.CARD
         parts = [truncate_html(text)] if is_card else split_html(text)
-        placement = await self._placement(intent.route, intent.thread_id)
+        placement = await self._placement(intent.route, intent.thread_id, intent.chat_id)
         markup = self._markup(intent)
         for index in range(row.parts_sent, len(parts)):
             await self._limiter.acquire(row.chat_id)
@@ -241,7 +248,7 @@ class IntentExecutor:
         caption = self._renderer.render(intent.caption, intent.locale) if intent.caption else None
         # Over Telegram's caption limit the copy carries the first part; the rest follows as text.
         parts: list[str | None] = (split_html(caption, CAPTION_LIMIT) if caption else []) or [None]
-        placement = await self._placement(intent.route, None)
+        placement = await self._placement(intent.route, None, intent.chat_id)
         for index in range(row.parts_sent, len(parts)):
             await self._limiter.acquire(intent.chat_id)
             if index == 0:

@@ -46,9 +46,9 @@ def _ban_list(message: Message, uow: UnitOfWork, user: User, desk: StaffDesk, st
 
 async def _current_case(message: Message, uow: UnitOfWork, desk: StaffDesk) -> Case | None:
     """The case whose thread (or message) the command was sent in, if any."""
-    if desk.chat_id != message.chat.id:
+    if not desk.is_group(message.chat.id):
         return None
-    case, _ = await case_of_message(uow, desk, _reply_to(message), _thread(message))
+    case, _ = await case_of_message(uow, desk, _reply_to(message), _thread(message), message.chat.id)
     return case
 
 

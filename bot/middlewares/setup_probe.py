@@ -47,7 +47,7 @@ class SetupProbe(BaseMiddleware):
             return await handler(update, data)
         desk = monitor.desk
         chat_id = message.chat.id
-        if desk is not None and chat_id == desk.chat_id:
+        if desk is not None and desk.is_group(chat_id):
             monitor.saw(message.from_user)
         name = command_name(message, monitor.me.username if monitor.me else None)
         if desk is None or monitor.me is None or name not in ("setup", "members"):
@@ -59,8 +59,8 @@ class SetupProbe(BaseMiddleware):
                 log.warning("could not check the group for /setup", extra={"chat": chat_id, "error": f"{type(error).__name__}: {error}"})
                 return await handler(update, data)
             # [staff] is checked in the handler group, or in any group while none is set.
-            if desk.chat_id is None or desk.chat_id == chat_id:
+            if desk.chat_id is None or desk.is_group(chat_id):
                 data["staff_check"] = await monitor.staff_check(data["bot"], chat_id)
-        elif chat_id == desk.chat_id and data.get("staff_member") and allowed("members", desk.staff.role_of(message.from_user.id)):
+        elif desk.is_group(chat_id) and data.get("staff_member") and allowed("members", desk.staff.role_of(message.from_user.id)):
             data["known_members"] = await monitor.known_members(data["bot"], chat_id)
         return await handler(update, data)

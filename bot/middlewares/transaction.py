@@ -100,10 +100,11 @@ class UpdateTransaction(BaseMiddleware):
                     user = await touch_user(uow, person, self._default_locale, private_chat=chat is not None and chat.type == "private")
                 data["uow"] = uow
                 data["user"] = user
-                result = await handler(update, data)
-                outcome = "unhandled" if result is UNHANDLED else "handled"
-                uow.updates.record(update.update_id, outcome, self._clock.now())
                 try:
+                    # The other transaction's row may surface at a flush inside the handler too.
+                    result = await handler(update, data)
+                    outcome = "unhandled" if result is UNHANDLED else "handled"
+                    uow.updates.record(update.update_id, outcome, self._clock.now())
                     await uow.commit()
                     return outcome
                 except IntegrityError:

@@ -43,6 +43,7 @@ _PHRASES = {
     "missing": "missing", "model_type": "expected a table, got {type}", "int_type": "expected an integer, got {type}",
     "bool_type": "expected true or false, got {type}", "string_type": "expected a string, got {type}",
     "string_too_short": "must not be empty", "greater_than_equal": "must be at least {ge}, got {input}",
+    "less_than_equal": "must be at most {le}, got {input}",
     "value_error": "{error}",
 }
 

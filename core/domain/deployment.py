@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field
 from core.domain.abuse import AbuseConfig, AbuseTable
 from core.domain.config_errors import Count, DeploymentConfigError, Table, Text, building, error_at, say, validated
 from core.domain.digest_schedule import ReportsConfig, ReportsTable
+from core.domain.desk_routing import RoutingConfig, RoutingTable
 from core.domain.repeats import RepeatsConfig, RepeatsTable
 from core.domain.sla import SlaPolicy, SlaTable, default_sla
 from core.domain.staff import StaffConfig, StaffTable
@@ -117,6 +118,7 @@ class DeploymentConfig:
     abuse: AbuseConfig = AbuseConfig()
     reports: ReportsConfig = ReportsConfig()
     repeats: RepeatsConfig = RepeatsConfig()
+    routing: RoutingConfig = RoutingConfig()
 
 
 # --- defaults (docs/process.md §1–§2) --------------------------------------------------------
@@ -257,6 +259,7 @@ _Sla = Annotated[SlaTable, AfterValidator(SlaTable.policy)]
 _Abuse = building(AbuseConfig, AbuseTable)
 _Reports = building(ReportsConfig, ReportsTable)
 _Repeats = building(RepeatsConfig, RepeatsTable)
+_Routing = Annotated[RoutingTable, AfterValidator(RoutingTable.config)]
 
 
 class _DeploymentFile(Table):
@@ -266,6 +269,7 @@ class _DeploymentFile(Table):
     abuse: _Abuse = AbuseConfig()
     reports: _Reports = ReportsConfig()
     repeats: _Repeats = RepeatsConfig()
+    routing: _Routing = RoutingConfig()
 
 
 # --- loading -----------------------------------------------------------------------------

@@ -11,13 +11,16 @@ that recorded it:
   StageChanged: what the customer and the thread hear, from core/services/case_messages.py.
 
 Card edits are left for the commit and made once per case however often it changed, so a
-step that changes a case three times costs the group one edit.
+step that changes a case three times costs the group one edit. At that point a case that
+[routing] now sends to another group (escalated to a tier with its own group, a new
+category) moves there instead (core/services/case_moves.py).
 """
 from __future__ import annotations
 
 from core.domain.lifecycle import FINAL_STAGES
 from core.domain.events import CaseUpdated, Claimed, Escalated, RelatedCasesFound, SeverityChanged, StaffWroteToCustomer, StageChanged
 from core.services import case_messages
+from core.services.case_moves import follow_routing
 from core.services.deadlines import schedule_stage
 from core.services.routing import refresh_card
 from core.services.staff_desk import StaffDesk
@@ -59,7 +62,8 @@ class CaseEventHandlers(EventHandlers):
         cards = [key for key in uow.deferred if key[0] == "card"]
         for key in cards:
             case, topic_changed, reopened = uow.deferred.pop(key)
-            await refresh_card(uow, self.desk, case, stage_changed=topic_changed, reopened=reopened)
+            if not await follow_routing(uow, self.desk, case):
+                await refresh_card(uow, self.desk, case, stage_changed=topic_changed, reopened=reopened)
 
     @staticmethod
     def _card_later(uow: UnitOfWork, case: Case, stage_changed: bool = False, reopened: bool = False) -> None:

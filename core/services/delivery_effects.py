@@ -6,6 +6,7 @@ restart can neither lose these effects nor apply them twice.
 from __future__ import annotations
 
 from core.intents import CaseRoute, CopyMessage, CreateTopic, Intent, Phrase, Purpose, SendMessage, SetReaction
+from core.storage.models import Case
 from core.storage.uow import UnitOfWork
 
 DELIVERED_MARK = "👌"
@@ -14,7 +15,7 @@ DELIVERED_MARK = "👌"
 async def after_delivery(uow: UnitOfWork, intent: Intent, message_ids: list[int], thread_id: int | None = None) -> None:
     if isinstance(intent, CreateTopic) and thread_id is not None:
         case = await uow.cases.get(intent.case_id)
-        if case is not None:
+        if case is not None and _lives_in(case, intent.chat_id):
             case.thread_id = thread_id
         return
     if not isinstance(intent, (SendMessage, CopyMessage)):
@@ -24,7 +25,7 @@ async def after_delivery(uow: UnitOfWork, intent: Intent, message_ids: list[int]
             uow.cases.add_link(intent.chat_id, message_id, intent.route.case_id, intent.route.purpose)
         if intent.route.purpose == Purpose.CARD and message_ids:
             case = await uow.cases.get(intent.route.case_id)
-            if case is not None:
+            if case is not None and _lives_in(case, intent.chat_id):
                 case.card_message_id = message_ids[0]
     if intent.ack is not None:
         # Only now may the customer read that their words reached the team.
@@ -32,6 +33,11 @@ async def after_delivery(uow: UnitOfWork, intent: Intent, message_ids: list[int]
     if intent.receipt is not None:
         # The visible delivery mark on the staff message that was relayed.
         uow.emit(SetReaction(intent.receipt.chat_id, intent.receipt.locale, intent.receipt.message_id, DELIVERED_MARK))
+
+
+def _lives_in(case: Case, chat_id: int) -> bool:
+    """A topic or card posted in a group the case has since left is not where it lives."""
+    return case.group_chat_id is None or case.group_chat_id == chat_id
 
 
 async def after_final_failure(uow: UnitOfWork, intent: Intent, cause: str, reason: str) -> None:

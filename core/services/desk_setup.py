@@ -264,8 +264,10 @@ def show_checklist(uow: UnitOfWork, chat_id: int, locale: str, desk: StaffDesk, 
     if facts is None:
         text = Phrase("setup.try_again")
     else:
-        is_desk = desk.chat_id == facts.chat_id
-        text = checklist(facts, desk.chat_id, bot_name, desk.staff, staff_check, desk.is_forum if is_desk else None)
+        # Any of the [routing] groups is a handler group of its own.
+        here = desk.at(facts.chat_id) if desk.is_group(facts.chat_id) else desk
+        is_desk = here.chat_id == facts.chat_id
+        text = checklist(facts, here.chat_id, bot_name, desk.staff, staff_check, here.is_forum if is_desk else None)
     uow.emit(SendMessage(chat_id, locale, text, thread_id=thread_id))
 
 
@@ -298,7 +300,7 @@ def list_members(uow: UnitOfWork, user: User, desk: StaffDesk, chat_id: int, is_
     Bot API cannot list a group's members: the list holds its administrators, the [staff]
     ids and the people the bot has seen write there, and says so."""
     role = desk.staff.role_of(user.id)
-    if desk.chat_id is None or chat_id != desk.chat_id:
+    if desk.chat_id is None or not desk.is_group(chat_id):
         _reply(uow, chat_id, user, Phrase("staff.refused.wrong_chat"), thread_id)
         return
     if not is_member:

@@ -82,6 +82,7 @@ def round_of(case: Case) -> int:
 async def ask_next(uow: UnitOfWork, desk: StaffDesk, case: Case) -> None:
     """Posts the form's next question in the case's thread (or completes nothing: the
     caller checks completeness)."""
+    desk = desk.of(case)
     if desk.chat_id is None:
         return
     record = await uow.records.get_or_start(case.id, round_of(case), uow.clock.now())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.domain.desk_routing import least_busy
 from core.domain.lifecycle import FINAL_STAGES
 from core.domain.scripts import for_reader
 from core.intents import Ack, AnswerCallback, Button, CaseRoute, CopyMessage, CreateTopic, EditCard, EditTopic, Lines, Phrase, Purpose, Receipt, SendMessage, SetTopicClosed
@@ -12,15 +13,33 @@ from core.services.case_card import card_buttons, card_text, topic_name
 from core.services.next_step import next_step
 from core.services.repeats import card_lines
 from core.services.staff_desk import StaffDesk
+from core.storage.desk_load import group_loads
 from core.storage.models import Case, User
 from core.storage.uow import UnitOfWork
+
+
+async def choose_group(uow: UnitOfWork, desk: StaffDesk, case: Case) -> int | None:
+    """The group the case belongs in now ([routing]); of several, the least busy one."""
+    candidates = desk.routing.candidates(desk.home, case.category, case.severity, case.tier)
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    return least_busy(candidates, await group_loads(uow.session, candidates, desk.home))
 
 
 async def route_new_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer: User) -> None:
     """Topic (forum) or card (plain group), then the evidence copied beneath it."""
     if desk.chat_id is None:
         return
+    case.group_chat_id = await choose_group(uow, desk, case)
+    await post_case(uow, desk.of(case), case, customer)
+
+
+async def post_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer: User | None) -> None:
+    """The case's topic and card in the group `desk` is at, and its evidence beneath."""
+    if desk.chat_id is None:
+        return
     evidence = await uow.cases.evidence(case.id)
+    owner = await uow.users.get(case.owner_id) if case.owner_id else None
     if desk.is_forum:
         uow.emit(CreateTopic(desk.chat_id, desk.locale, case.id, topic_name(case, desk)))
     uow.emit(
@@ -28,7 +47,7 @@ async def route_new_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer:
             desk.chat_id,
             desk.locale,
             card_text(
-                case, desk, customer, None, len(evidence), await next_step(uow, case, for_staff=True),
+                case, desk, customer, owner, len(evidence), await next_step(uow, case, for_staff=True),
                 card_lines(desk, case, await uow.related.of_case(case.id)),
             ),
             card_buttons(case),
@@ -36,10 +55,11 @@ async def route_new_case(uow: UnitOfWork, desk: StaffDesk, case: Case, customer:
         )
     )
     for item in evidence:
-        uow.emit(CopyMessage(desk.chat_id, desk.locale, customer.id, item.message_id, route=CaseRoute(case.id, Purpose.EVIDENCE)))
+        uow.emit(CopyMessage(desk.chat_id, desk.locale, case.customer_id, item.message_id, route=CaseRoute(case.id, Purpose.EVIDENCE)))
 
 
 async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_changed: bool = False, reopened: bool = False) -> None:
+    desk = desk.of(case)
     if desk.chat_id is None:
         return
     customer = await uow.users.get(case.customer_id)
@@ -55,6 +75,7 @@ async def refresh_card(uow: UnitOfWork, desk: StaffDesk, case: Case, stage_chang
 
 
 def notice_in_thread(uow: UnitOfWork, desk: StaffDesk, case: Case, text: Phrase) -> None:
+    desk = desk.of(case)
     if desk.chat_id is not None:
         uow.emit(SendMessage(desk.chat_id, desk.locale, text, route=CaseRoute(case.id, Purpose.NOTICE)))
 
@@ -100,6 +121,7 @@ async def _relay_to_case(
 ) -> None:
     now = uow.clock.now()
     uow.cases.record_event(case.id, now, f"customer:{customer.id}", "customer_message", text=text, message_id=message_id)
+    desk = desk.of(case)
     if desk.chat_id is None:
         uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.saved", number=case.number)))
         return
@@ -129,6 +151,7 @@ async def customer_edit(uow: UnitOfWork, desk: StaffDesk, customer: User, messag
     if case is None or case.stage in FINAL_STAGES:
         return False
     uow.cases.record_event(case.id, uow.clock.now(), f"customer:{customer.id}", "customer_message_edited", text=text, message_id=message_id)
+    desk = desk.of(case)
     if desk.chat_id is None:
         uow.emit(SendMessage(customer.id, customer.locale, Phrase("relay.saved", number=case.number)))
         return True
@@ -163,6 +186,7 @@ async def staff_reply(
     """A staff message in the case's thread reaches the customer in the customer's script."""
     customer = await uow.users.get(case.customer_id)
     locale = customer.locale if customer else case.locale
+    desk = desk.of(case)
     assert desk.chat_id is not None
     receipt = Receipt(case.id, desk.chat_id, message_id, desk.locale)
     converted = for_reader(text or "", locale, desk.staff.traditional_standard)

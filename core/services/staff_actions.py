@@ -42,11 +42,14 @@ class Actor:
         return f"staff:{self.user.id}"
 
 
-def refusal(desk: StaffDesk, actor: Actor, action: str) -> Phrase | None:
-    """Why the actor may not do this, or None when they may."""
+def refusal(desk: StaffDesk, actor: Actor, action: str, case: Case | None = None) -> Phrase | None:
+    """Why the actor may not do this (to `case`, which is acted on only from its own group), or
+    None when they may."""
     reason = None
-    if desk.chat_id is None or actor.chat_id != desk.chat_id:
+    if desk.chat_id is None or not desk.is_group(actor.chat_id):
         reason = Phrase("staff.refused.wrong_chat")
+    elif case is not None and desk.of(case).chat_id != actor.chat_id:
+        reason = Phrase("staff.refused.other_group", number=case.number, group=desk.group_name(desk.of(case).chat_id))
     elif not actor.is_member:
         reason = Phrase("staff.refused.not_member")
     elif not allowed(action, actor.role):
@@ -109,10 +112,11 @@ class StaffActions:
             self._answer(callback_id, Phrase("button.expired"))
             return
         declared = STAFF_BUTTONS.get(button.action)
-        reason = Phrase("button.expired") if declared is None else refusal(self.desk, self.actor, declared.permission)
+        reason = Phrase("button.expired") if declared is None else refusal(self.desk, self.actor, declared.permission, case)
         if reason is not None or declared is None:
             self._answer(callback_id, reason, alert=True)
             return
+        self.desk = self.desk.of(case)
         if case.stage in FINAL_STAGES:
             self._answer(callback_id, Phrase("staff.case_closed", number=case.number), alert=True)
             return

@@ -9,22 +9,33 @@ from core.services.resolution_record import TEXT_FIELDS as RECORD_QUESTIONS, Res
 from core.services.routing import notice_in_thread, staff_correction, staff_reply
 from core.services.staff_actions import PROMPTED_ACTIONS, Actor, StaffActions, refusal
 from core.services.staff_desk import StaffDesk
-from core.intents import Phrase, Purpose, prompted
+from core.intents import Phrase, Purpose, SendMessage, prompted
 from core.storage.models import Case
 from core.storage.uow import UnitOfWork
 
 NOTE_MARK = "#note"
 
 
-async def case_of_message(uow: UnitOfWork, desk: StaffDesk, reply_to_id: int | None, thread_id: int | None) -> tuple[Case | None, str]:
-    """The case a group message belongs to, from stored links only, and the link's purpose."""
-    assert desk.chat_id is not None
+async def case_of_message(
+    uow: UnitOfWork, desk: StaffDesk, reply_to_id: int | None, thread_id: int | None, chat_id: int | None = None
+) -> tuple[Case | None, str]:
+    """The case a message in group `chat_id` (default: the desk's) belongs to, from stored
+    links only, and the link's purpose. A topic names the case that lives there now."""
+    chat = chat_id if chat_id is not None else desk.chat_id
+    assert chat is not None
     if reply_to_id is not None:
-        link = await uow.cases.link(desk.chat_id, reply_to_id)
+        link = await uow.cases.link(chat, reply_to_id)
         if link is not None:
             return await uow.cases.get(link.case_id), link.purpose
     if thread_id is not None:
-        return await uow.cases.by_thread(thread_id), Purpose.THREAD
+        if len(desk.group_ids) <= 1:
+            return await uow.cases.by_thread(thread_id), Purpose.THREAD
+        case = await uow.cases.by_thread_in(chat, thread_id, desk.home)
+        if case is None:
+            # The topic of a case that has moved to another group.
+            link = await uow.cases.link(chat, thread_id)
+            case = await uow.cases.get(link.case_id) if link is not None else None
+        return case, Purpose.THREAD
     return None, ""
 
 
@@ -40,11 +51,17 @@ async def staff_message(
     command: str | None = None,
 ) -> bool:
     """Handles a staff message in the group; False when it belongs to no case (staff talk)."""
-    if desk.chat_id is None or actor.chat_id != desk.chat_id:
+    if desk.chat_id is None or not desk.is_group(actor.chat_id):
         return False
-    case, purpose = await case_of_message(uow, desk, reply_to_id, thread_id)
+    case, purpose = await case_of_message(uow, desk, reply_to_id, thread_id, actor.chat_id)
     if case is None:
         return False
+    if desk.of(case).chat_id != actor.chat_id:
+        # Its old thread: the case is handled in its new group now.
+        moved = Phrase("staff.refused.other_group", number=case.number, group=desk.group_name(desk.of(case).chat_id))
+        uow.emit(SendMessage(actor.chat_id, desk.at(actor.chat_id).locale, moved, thread_id=thread_id))
+        return True
+    desk = desk.of(case)
     actions = StaffActions(uow, desk, actor)
     body = (text or "").strip()
     if command == "note" or body.lower().startswith(NOTE_MARK):
@@ -81,11 +98,14 @@ async def staff_edit(
 ) -> None:
     """A staff member edited a message in the group. Only a reply already passed on to the
     customer is followed by its correction; notes, prompt answers and staff talk stay as they were."""
-    if desk.chat_id is None or actor.chat_id != desk.chat_id:
+    if desk.chat_id is None or not desk.is_group(actor.chat_id):
         return
-    case, _purpose = await case_of_message(uow, desk, reply_to_id, thread_id)
+    case, _purpose = await case_of_message(uow, desk, reply_to_id, thread_id, actor.chat_id)
     if case is None or await uow.cases.event_of_message(case.id, "staff_reply", message_id) is None:
         return
+    if desk.of(case).chat_id != actor.chat_id:
+        return  # a reply the case's old group passed on before it moved stays as it was
+    desk = desk.of(case)
     reason = refusal(desk, actor, "reply")
     if reason is not None:
         notice_in_thread(uow, desk, case, reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from core.intents import Lines, Phrase, SendMessage
+from core.services.desk_backlog import backlog_line
 from core.services.case_card import owner_label, severity_name, stage_name
 from core.services.intake_prompts import category_label
 from core.services.case_stage import advance, case_changed, may
@@ -55,6 +56,7 @@ EVENT_NAMES = {
     "overall_limit": Phrase("event.overall_limit"),
     "repeat_of": Phrase("event.repeat_of"),
     "repeated": Phrase("event.repeated"),
+    "moved": Phrase("event.moved"),
     "shared_reference": Phrase("event.shared_reference"),
 }
 OTHER_EVENT = Phrase("event.other")
@@ -106,7 +108,9 @@ class StaffQueries:
     async def queue(self) -> None:
         if self._allowed("queue"):
             cases = await self.uow.cases.queue()
-            self._say(Phrase("staff.queue", cases=await self._lines(cases)) if cases else Phrase("staff.queue_empty"))
+            text = Phrase("staff.queue", cases=await self._lines(cases)) if cases else Phrase("staff.queue_empty")
+            backlog = await backlog_line(self.uow, self.desk, self.actor.chat_id, self.desk.posts_per_minute)
+            self._say(text if backlog is None else Phrase("staff.queue_with_backlog", queue=text, backlog=backlog))
 
     async def mine(self) -> None:
         if self._allowed("mine"):

@@ -141,6 +141,14 @@ class CaseRepository:
     async def by_thread(self, thread_id: int) -> Case | None:
         return (await self._session.execute(select(Case).where(Case.thread_id == thread_id))).scalar_one_or_none()
 
+    async def by_thread_in(self, chat_id: int, thread_id: int, home: int | None) -> Case | None:
+        """The case whose topic in group `chat_id` this is (topic ids are per group)."""
+        in_group = Case.group_chat_id == chat_id
+        if chat_id == home:
+            in_group = in_group | Case.group_chat_id.is_(None)
+        query = select(Case).where(Case.thread_id == thread_id, in_group)
+        return (await self._session.execute(query)).scalars().first()
+
     def add_link(self, chat_id: int, message_id: int, case_id: int, purpose: str) -> None:
         self._session.add(CaseLink(chat_id=chat_id, message_id=message_id, case_id=case_id, purpose=purpose))
 

@@ -146,7 +146,9 @@ class Case(Base):
     severity: Mapped[str] = mapped_column(String(16), default=Severity.GENERAL.value)
     tier: Mapped[int] = mapped_column(Integer, default=1)
     owner_id: Mapped[int | None] = mapped_column(BigInteger)
-    # Where the case lives in the handler group: its forum topic, and its card message.
+    # The handler group the case lives in (None: the home group, HANDLER_CHAT_ID), and
+    # where in it: its forum topic, and its card message.
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column(Integer)
     card_message_id: Mapped[int | None] = mapped_column(Integer)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)

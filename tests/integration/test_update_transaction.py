@@ -54,6 +54,25 @@ async def test_a_user_row_created_meanwhile_means_the_update_is_handled_again(uo
     assert await outcome_of(uow_factory, 1) == "handled"
 
 
+async def test_a_user_row_created_meanwhile_and_met_mid_handler_means_the_update_is_handled_again(uow_factory, clock) -> None:
+    """The same person writing in two handler groups at once: the other row surfaces at a
+    flush inside the handler, not at the commit."""
+    calls = []
+
+    async def handler(event, data):
+        calls.append(data["user"].id)
+        if len(calls) == 1:
+            now = clock.now()
+            await commit_elsewhere(uow_factory, User(id=SENDER, first_name="Li", language_code="zh-hk", locale="zh_Hant",
+                                                     locale_chosen=False, created_at=now, updated_at=now))
+        await data["uow"].session.flush()
+        return None
+
+    await UpdateTransaction(uow_factory, "en", clock)(handler, update(3), {})
+    assert calls == [SENDER, SENDER]
+    assert await outcome_of(uow_factory, 3) == "handled"
+
+
 async def test_the_same_update_committed_elsewhere_is_a_duplicate(uow_factory, clock) -> None:
     calls = []
 

@@ -276,7 +276,7 @@ INTAKE_KEYS = (
 USER_IDS = "must be a list of Telegram user ids (positive integers)"
 
 EXACT_MESSAGES = [
-    ("[report]\n", "report: unknown section (expected one of: intake, staff, sla, abuse, reports, repeats)"),
+    ("[report]\n", "report: unknown section (expected one of: intake, staff, sla, abuse, reports, repeats, routing)"),
     ("[reports]\ndigest_hour = 9\n", "reports.digest_hour: unknown key (expected one of: digest, digest_weekday, digest_time)"),
     ('[reports]\ndigest_weekday = "Monday"\n',
      "reports.digest_weekday: must be one of 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'"),
