@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import sys
 import time
 from pathlib import Path
@@ -23,18 +22,13 @@ import psutil
 
 from bench.launcher import BenchError, ChildProcess, ResourceSampler, run_benchmark
 from bench.reports import postgres_database
+from tests.e2e.harness import free_port
 from bench.throughput import (
     BOT_USERNAME, GLOBAL_LIMIT, ROOT, TOKEN, BenchServer, Load, _clean_environ, _fmt, run_identity,
 )
 
 SECRET = "bench-instances-secret"
 PATH = "/telegram/updates"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def postgres_cpu_seconds() -> float | None:

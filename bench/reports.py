@@ -28,14 +28,12 @@ import json
 import random
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 
 from bot.i18n import Catalogs, Renderer
 from bot.reports.charts import render_page
@@ -53,6 +51,7 @@ from core.storage.db import create_engine, session_factory
 from core.storage.migrate import migrate
 from core.storage.models import Case, CaseEvent, CaseRating, Deadline, ResolutionRecord, User
 from core.storage.uow import UnitOfWork
+from tests.postgres_databases import create_database, drop_database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI).astimezone(timezone.utc)
@@ -254,20 +253,9 @@ async def measure(url: str, repeat: int, export: bool = True) -> dict[str, Any]:
 
 
 async def postgres_database(admin_url: str) -> tuple[str, Callable[[], Awaitable[None]]]:
-    import asyncpg
-
-    admin = make_url(admin_url)
-    name = f"kesu_bench_{uuid.uuid4().hex[:8]}"
-
-    async def execute(statement: str) -> None:
-        connection = await asyncpg.connect(host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password, database=admin.database)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    await execute(f'CREATE DATABASE "{name}"')
-    return admin.set(database=name).render_as_string(hide_password=False), lambda: execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """A fresh database beside the admin URL's, and how to drop it."""
+    url, name = await create_database(admin_url, prefix="kesu_bench")
+    return url, lambda: drop_database(admin_url, name)
 
 
 async def main() -> None:

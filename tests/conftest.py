@@ -3,43 +3,27 @@ TEST_POSTGRES_URL is set (CI sets it)."""
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import AsyncIterator
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from core.clock import FrozenClock
 from core.storage.db import create_engine, session_factory
 from core.storage.migrate import migrate
 from core.storage.uow import UnitOfWork
+from tests.postgres_databases import create_database, drop_database
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
 
-async def _admin_execute(statement: str) -> None:
-    import asyncpg
-
-    admin = make_url(POSTGRES_URL)
-    connection = await asyncpg.connect(
-        host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password, database=admin.database
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def _create_postgres_database() -> tuple[str, str]:
-    name = f"kesu_test_{uuid.uuid4().hex[:12]}"
-    await _admin_execute(f'CREATE DATABASE "{name}"')
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), name
+    return await create_database(POSTGRES_URL)
 
 
 async def _drop_postgres_database(name: str) -> None:
-    await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await drop_database(POSTGRES_URL, name)
 
 
 @pytest.fixture(

@@ -5,6 +5,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -93,6 +94,13 @@ class BotProcess:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"log condition not met in {timeout}s; log:\n{self.log_text()[-3000:]}")
             await asyncio.sleep(0.05)
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server the test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def bot_env(api_base: str, database_url: str, **overrides: str) -> dict[str, str]:

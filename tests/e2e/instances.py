@@ -3,9 +3,7 @@ delivering round robin over their URLs as a load balancer would."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from fake_telegram import FakeTelegramServer
-from tests.e2e.harness import BotProcess, bot_env
+from tests.e2e.harness import BotProcess, bot_env, free_port
+from tests.postgres_databases import create_database, drop_database
 
 SECRET = "instances-secret_1"
 PATH = "/telegram/updates"
@@ -22,36 +21,6 @@ REAL_LIMITS = {
     "SEND_PER_CHAT_PER_SECOND": "1", "SEND_PER_CHAT_BURST": "3",
     "SEND_PER_GROUP_PER_MINUTE": "19", "SEND_PER_GROUP_BURST": "1",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def admin_execute(admin_url: str, statement: str) -> None:
-    import asyncpg
-
-    admin = make_url(admin_url)
-    connection = await asyncpg.connect(
-        host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password, database=admin.database
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-async def create_database(admin_url: str, prefix: str = "kesu_test") -> tuple[str, str]:
-    """A fresh database beside the admin URL's: (its SQLAlchemy URL, its name)."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    await admin_execute(admin_url, f'CREATE DATABASE "{name}"')
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), name
-
-
-async def drop_database(admin_url: str, name: str) -> None:
-    await admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def plain_dsn(database_url: str) -> str:

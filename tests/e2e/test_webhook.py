@@ -3,7 +3,6 @@ answers each only after handling it; a wrong secret is refused; a killed bot get
 updates it missed once it is back, and answers each exactly once."""
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,15 +10,9 @@ import aiohttp
 import pytest
 
 from fake_telegram import FakeTelegramServer
-from tests.e2e.harness import BotProcess, bot_env
+from tests.e2e.harness import BotProcess, bot_env, free_port
 
 SECRET = "webhook-secret_1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
