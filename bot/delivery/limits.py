@@ -33,7 +33,8 @@ class RateLimits:
     # group's whole budget goes to a backlog (a burst of 3 would leave only 17/min for it).
     per_group_per_minute: float = 19.0
     per_group_burst: int = 1
-    # Overall: 5 at once + 25/s keeps any 1 s window at or below Telegram's 30.
+    # Overall: 5 at once + 25/s keeps any 1 s window at or below Telegram's 30. The bot runs
+    # with SEND_GLOBAL_BURST=2 (bot/settings.py): calls arrive closer together than they left.
     global_per_second: float = 25.0
     global_burst: int = 5
     # How often idle, full chat buckets are forgotten (seconds).
