@@ -13,6 +13,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.backoff import Backoff
+
 from core.storage.lane_leases import claim_lanes, release_lane, renew_lanes
 
 log = logging.getLogger("kesu.delivery")
@@ -110,7 +112,4 @@ class SharedLanes(LocalLanes):
                 await self.renew()
             except Exception:
                 log.exception("could not renew outbox lanes")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=self.lease_seconds / 4)
-            except asyncio.TimeoutError:
-                pass
+            await Backoff.wait(self.lease_seconds / 4, stop)

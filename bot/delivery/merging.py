@@ -78,7 +78,8 @@ class FollowUpMerger:
         """Sends the follow-ups at the head of `rows` as one message when the group must wait
         for its budget; the ids of the rows sent (none: deliver the head as usual)."""
         head = rows[0]
-        if not self._run(rows[:1]) or self._limiter.seconds_until_ready(head.chat_id) <= 0:
+        # The budget first: with a token ready (most rows) nothing is decoded or rendered here.
+        if self._limiter.seconds_until_ready(head.chat_id) <= 0 or not self._run(rows[:1]):
             return set()
         await self._limiter.acquire(head.chat_id)
         # While it waited, the customer may have written more.
@@ -89,7 +90,7 @@ class FollowUpMerger:
             return set()  # the row went meanwhile, or changed: the usual path decides (one token spent)
         first = run[0][1]
         try:
-            placement = await self._executor._placement(first.route, None, first.chat_id)
+            placement = await self._executor.placement(first.route, None, first.chat_id)
             sent = await self._bot.send_message(head.chat_id, SEPARATOR.join(text for _r, _i, text in run), parse_mode="HTML", **placement.kwargs())
         except Exception as error:
             # The usual path sends the head alone and reads the failure (429, 5xx, a lost thread).

@@ -175,10 +175,7 @@ class SharedRateLimiter(SendRateLimiter):
             async with self._engine.begin() as connection:
                 # Nothing before now + seconds; then the sustained rate, not a fresh burst.
                 await connection.execute(
-                    text(
-                        "UPDATE send_budgets SET tat = greatest(tat, extract(epoch FROM clock_timestamp()) + :until) "
-                        "WHERE key = :key"
-                    ),
+                    text(f"UPDATE send_budgets SET tat = greatest(tat, {_NOW} + :until) WHERE key = :key"),
                     {"key": key, "until": seconds + tolerance},
                 )
         except Exception:

@@ -97,7 +97,7 @@ class IntentExecutor:
         async with self._uow_factory() as uow:
             return await uow.cases.get(case_id)
 
-    async def _placement(self, route: CaseRoute | None, thread_id: int | None, chat_id: int | None = None) -> Placement:
+    async def placement(self, route: CaseRoute | None, thread_id: int | None, chat_id: int | None = None) -> Placement:
         if route is None or not route.in_thread:
             return Placement(message_thread_id=thread_id)
         case = await self._case(route.case_id)
@@ -233,7 +233,7 @@ class IntentExecutor:
         # A card stays one message: it is edited in place and carries the buttons.
         is_card = intent.route is not None and intent.route.purpose == Purpose.CARD
         parts = [truncate_html(text)] if is_card else split_html(text)
-        placement = await self._placement(intent.route, intent.thread_id, intent.chat_id)
+        placement = await self.placement(intent.route, intent.thread_id, intent.chat_id)
         markup = self._markup(intent)
         for index in range(row.parts_sent, len(parts)):
             await self._limiter.acquire(row.chat_id)
@@ -248,7 +248,7 @@ class IntentExecutor:
         caption = self._renderer.render(intent.caption, intent.locale) if intent.caption else None
         # Over Telegram's caption limit the copy carries the first part; the rest follows as text.
         parts: list[str | None] = (split_html(caption, CAPTION_LIMIT) if caption else []) or [None]
-        placement = await self._placement(intent.route, None, intent.chat_id)
+        placement = await self.placement(intent.route, None, intent.chat_id)
         for index in range(row.parts_sent, len(parts)):
             await self._limiter.acquire(intent.chat_id)
             if index == 0:
