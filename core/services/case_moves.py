@@ -39,7 +39,7 @@ async def follow_routing(uow: UnitOfWork, desk: StaffDesk, case: Case) -> bool:
     if case.thread_id is not None:
         # A topic's id is its first message's: linked, staff writing in the old topic are told where the case went.
         uow.cases.add_link(here.chat_id, case.thread_id, case.id, Purpose.THREAD)
-    uow.cases.record_event(case.id, now, "system", "moved", group=desk.group_name(target), number=desk.group_name(here.chat_id))
+    uow.cases.record_event(case.id, now, "system", "moved", group=desk.group_name(target), from_group=desk.group_name(here.chat_id))
     case.group_chat_id, case.thread_id, case.card_message_id = target, None, None
     there = desk.of(case)
     await post_case(uow, there, case, await uow.users.get(case.customer_id))

@@ -16,7 +16,7 @@ def wait_minutes(count: int, per_minute: float) -> int:
     return max(1, math.ceil(count / per_minute))
 
 
-async def backlog_line(uow: UnitOfWork, desk: StaffDesk, chat_id: int, per_minute: float) -> Phrase | None:
+async def backlog_line(uow: UnitOfWork, chat_id: int, per_minute: float) -> Phrase | None:
     """/queue's line on what waits to be posted in `chat_id`; None when nothing does."""
     count = (await pending_in_groups(uow.session, [chat_id])).get(chat_id, 0)
     if not count:

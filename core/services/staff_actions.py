@@ -42,6 +42,11 @@ class Actor:
         return f"staff:{self.user.id}"
 
 
+def handled_elsewhere(desk: StaffDesk, case: Case) -> Phrase:
+    """What staff acting on a case from another group than its own are told: where it is handled."""
+    return Phrase("staff.refused.other_group", number=case.number, group=desk.group_name(desk.of(case).chat_id))
+
+
 def refusal(desk: StaffDesk, actor: Actor, action: str, case: Case | None = None) -> Phrase | None:
     """Why the actor may not do this (to `case`, which is acted on only from its own group), or
     None when they may."""
@@ -49,7 +54,7 @@ def refusal(desk: StaffDesk, actor: Actor, action: str, case: Case | None = None
     if desk.chat_id is None or not desk.is_group(actor.chat_id):
         reason = Phrase("staff.refused.wrong_chat")
     elif case is not None and desk.of(case).chat_id != actor.chat_id:
-        reason = Phrase("staff.refused.other_group", number=case.number, group=desk.group_name(desk.of(case).chat_id))
+        reason = handled_elsewhere(desk, case)
     elif not actor.is_member:
         reason = Phrase("staff.refused.not_member")
     elif not allowed(action, actor.role):

@@ -7,7 +7,7 @@ from core.domain.lifecycle import FINAL_STAGES
 from core.services.case_stage import advance, may
 from core.services.resolution_record import TEXT_FIELDS as RECORD_QUESTIONS, ResolutionRecordForm
 from core.services.routing import notice_in_thread, staff_correction, staff_reply
-from core.services.staff_actions import PROMPTED_ACTIONS, Actor, StaffActions, refusal
+from core.services.staff_actions import PROMPTED_ACTIONS, Actor, StaffActions, handled_elsewhere, refusal
 from core.services.staff_desk import StaffDesk
 from core.intents import Phrase, Purpose, SendMessage, prompted
 from core.storage.models import Case
@@ -58,8 +58,7 @@ async def staff_message(
         return False
     if desk.of(case).chat_id != actor.chat_id:
         # Its old thread: the case is handled in its new group now.
-        moved = Phrase("staff.refused.other_group", number=case.number, group=desk.group_name(desk.of(case).chat_id))
-        uow.emit(SendMessage(actor.chat_id, desk.at(actor.chat_id).locale, moved, thread_id=thread_id))
+        uow.emit(SendMessage(actor.chat_id, desk.at(actor.chat_id).locale, handled_elsewhere(desk, case), thread_id=thread_id))
         return True
     desk = desk.of(case)
     actions = StaffActions(uow, desk, actor)

@@ -109,7 +109,7 @@ class StaffQueries:
         if self._allowed("queue"):
             cases = await self.uow.cases.queue()
             text = Phrase("staff.queue", cases=await self._lines(cases)) if cases else Phrase("staff.queue_empty")
-            backlog = await backlog_line(self.uow, self.desk, self.actor.chat_id, self.desk.posts_per_minute)
+            backlog = await backlog_line(self.uow, self.actor.chat_id, self.desk.posts_per_minute)
             self._say(text if backlog is None else Phrase("staff.queue_with_backlog", queue=text, backlog=backlog))
 
     async def mine(self) -> None:

@@ -159,7 +159,7 @@ class Case(Base):
     # An agent's proposal for a major case, held until a supervisor approves it (docs/process.md §2).
     pending_proposal: Mapped[str | None] = mapped_column(Text)
     pending_proposal_by: Mapped[int | None] = mapped_column(BigInteger)
-    # The first claim, assignment or message by staff (report_queries.RESPONSE_ACTIONS),
+    # The first claim, assignment or message by staff (case_repositories.RESPONSE_ACTIONS),
     # set with its history row by CaseRepository.record_event.
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

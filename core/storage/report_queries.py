@@ -7,7 +7,7 @@ Which rows each figure reads (the definitions the reports document):
 - the period's cases: filed in it (cases.created_at); counts by category, severity,
   stage, tier and outcome, workload per owner, reopen rate and appeals are of these;
 - first response: from filing to the first of a staff member's claim, assignment,
-  question, reply, proposal, rejection or termination (RESPONSE_ACTIONS), for the
+  question, reply, proposal, rejection or termination (case_repositories.RESPONSE_ACTIONS), for the
   period's cases; kept on the case (cases.first_response_at) when it is recorded;
 - resolution: from filing to the customer's acceptance of a solution, for the
   acceptances recorded in the period (the last one when a case was resolved twice);
@@ -40,7 +40,6 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from core.domain.lifecycle import FINAL_STAGES, Stage
 from core.domain.sla import DeadlineKind
-from core.storage.case_repositories import RESPONSE_ACTIONS
 from core.storage.deadline_repository import REPLANNED
 from core.storage.models import Case, CaseEvent, CaseRating, Deadline, RelatedCase, ResolutionRecord, User
 from core.storage.related_cases import REPEAT, SHARED_REFERENCE
@@ -181,10 +180,6 @@ def _of_owner(query: Select[Any], case_id: Any, scope: Scope) -> Select[Any]:
     if scope.owner is None:
         return query
     return query.join(Case, Case.id == case_id).where(Case.owner_id == scope.owner)
-
-
-def _staff_actor() -> ColumnElement[bool]:
-    return CaseEvent.actor.like("staff:%")
 
 
 class ReportQueries:
@@ -401,7 +396,7 @@ class ReportQueries:
                     id=row.id, number=row.number, channel=row.channel, category=row.category, severity=row.severity, tier=row.tier,
                     stage=row.stage, owner_id=row.owner_id, owner_name=owner_name, customer_id=row.customer_id,
                     customer_name=customer_name, contact_phone=row.contact_phone, reopen_count=row.reopen_count,
-                    appealed=bool(row.appealed), filed_at=row.created_at, first_response_at=events.get("response"),
+                    appealed=bool(row.appealed), filed_at=row.created_at, first_response_at=row.first_response_at,
                     entered={stage: events.get(stage) for stage in STAGE_ENTRY_ACTIONS},
                     concluded_at=events.get("final") if row.stage in FINAL_STAGES else None,
                     resolved_at=events.get("resolved_last"), deadlines_met=met, deadlines_missed=missed,
@@ -415,12 +410,11 @@ class ReportQueries:
         return lines
 
     async def _history(self, ids: Any) -> dict[int, dict[str, datetime | None]]:
-        """Per case, in one GROUP BY: when it first entered each stage, its first response,
-        its last final-stage event and its last acceptance."""
+        """Per case, in one GROUP BY: when it first entered each stage, its last final-stage
+        event and its last acceptance (its first response is kept on the case)."""
         columns = {
             stage: func.min(case((CaseEvent.action.in_(actions), CaseEvent.at))) for stage, actions in STAGE_ENTRY_ACTIONS.items()
         }
-        columns["response"] = func.min(case((and_(CaseEvent.action.in_(RESPONSE_ACTIONS), _staff_actor()), CaseEvent.at)))
         columns["final"] = func.max(case((CaseEvent.action.in_(FINAL_ACTIONS), CaseEvent.at)))
         columns["resolved_last"] = func.max(case((CaseEvent.action == RESOLVED_ACTION, CaseEvent.at)))
         names = list(columns)

@@ -17,7 +17,7 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-# core.storage.report_queries.RESPONSE_ACTIONS as of this revision.
+# core.storage.case_repositories.RESPONSE_ACTIONS as of this revision.
 RESPONSE_ACTIONS = ("claimed", "assigned", "asked", "staff_reply", "proposed", "rejected", "terminated")
 
 cases = sa.table("cases", sa.column("id", sa.Integer()), sa.column("first_response_at", sa.DateTime(timezone=True)))
