@@ -8,7 +8,6 @@ import signal
 from typing import Awaitable, Iterable
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.types import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, User as TelegramUser
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.backoff import Backoff
 from bot.deadline_worker import run_deadlines
+from bot.telegram_session import BotSession
 from bot.backlog_watch import BacklogWatch
 from bot.desk_monitor import DeskMonitor
 from bot.delivery.commands_menu import customer_commands
@@ -131,7 +131,7 @@ def build_dispatcher(
 
 
 def build_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
     return Bot(settings.bot_token.get_secret_value(), session=session)
 
 

@@ -1,7 +1,9 @@
 """Outbox sender: pending rows -> Bot API calls, in order per conversation, within Telegram's limits.
 
-Woken at once when a transaction commits outbox rows; also wakes on its own for retries
-and for rows another process wrote. Each conversation (core.delivery_order) is drained by
+Woken at once when a transaction commits outbox rows, with their conversations: those are
+started without reading the whole queue. The queue is scanned at start, when a conversation
+stopped with rows left (a retry later, a 429, a lost claim), and on its own every few
+seconds: for retries and for rows another process wrote. Each conversation (core.delivery_order) is drained by
 one task so its messages keep their order; a row that must wait (a retry, a missing card)
 holds back only the rows behind it in that conversation. A 429 is about the chat's budget,
 so it pauses every conversation of that chat.
@@ -12,7 +14,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Iterable
 
 from aiogram import Bot
 
@@ -80,11 +82,19 @@ class OutboxSender:
         self._on_final_failure = on_final_failure
         self._claims = lanes or LocalLanes()
         self._wake = asyncio.Event()
+        self._rescan = True
+        # Conversations that got rows since they were last looked at; see wake().
+        self._hinted: set[Lane] = set()
         self._lanes: dict[Lane, asyncio.Task[None]] = {}
         # Chats paused by a 429: lanes already running stop before their next row.
         self._paused_until: dict[int, datetime] = {}
 
-    def wake(self) -> None:
+    def wake(self, lanes: Iterable[Lane] | None = None) -> None:
+        """`lanes`: the conversations a commit added rows to; without them the queue is scanned."""
+        if lanes is None:
+            self._rescan = True
+        else:
+            self._hinted.update(lanes)
         self._wake.set()
 
     def serve_reports(self, report_files: ReportFiles) -> None:
@@ -92,17 +102,25 @@ class OutboxSender:
         self._executor.report_files = report_files
 
     async def run(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
         stop_waiter = asyncio.ensure_future(stop.wait())
+        next_scan = loop.time()
         try:
             while not stop.is_set():
                 self._wake.clear()
                 try:
-                    wait_seconds = await self._dispatch_due_lanes()
+                    if self._rescan or loop.time() >= next_scan:
+                        self._rescan = False
+                        self._hinted.clear()  # the scan finds them; hints that come during it stay
+                        next_scan = loop.time() + await self._dispatch_due_lanes()
+                    else:
+                        await self._dispatch_hinted_lanes()
                 except Exception:
                     log.exception("outbox scan failed")
-                    wait_seconds = self._idle_recheck
+                    next_scan = loop.time() + self._idle_recheck
                 wake_waiter = asyncio.ensure_future(self._wake.wait())
-                await asyncio.wait({wake_waiter, stop_waiter}, timeout=wait_seconds, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({wake_waiter, stop_waiter}, timeout=max(next_scan - loop.time(), 0),
+                                   return_when=asyncio.FIRST_COMPLETED)
                 wake_waiter.cancel()
         finally:
             stop_waiter.cancel()
@@ -140,15 +158,31 @@ class OutboxSender:
                 due.append(lane)
             else:
                 wait = min(wait, (max(due_at, self._paused_until.get(chat_id, due_at)) - now).total_seconds())
-        claimed = await self._claims.claim(due)  # the others are drained by another instance
-        for lane in due:
-            if lane in claimed:
-                self._lanes[lane] = asyncio.create_task(self._drain(lane))
+        await self._start(due)
         return max(wait, 0.01)
+
+    async def _dispatch_hinted_lanes(self) -> None:
+        """Starts the conversations a commit named. One already draining keeps its hint and is
+        started again when it ends (it may have read its rows before the new one came); a
+        paused chat's wait is the scan's to work out."""
+        lanes = [lane for lane in self._hinted if lane not in self._lanes]
+        self._hinted.difference_update(lanes)
+        if any(self._paused(chat_id) for chat_id, _conversation in lanes):
+            self._rescan = True
+            self._wake.set()
+            return
+        await self._start(lanes)
+
+    async def _start(self, lanes: list[Lane]) -> None:
+        claimed = await self._claims.claim(lanes)  # the others are drained by another instance
+        for lane in lanes:
+            if lane in claimed and lane not in self._lanes:
+                self._lanes[lane] = asyncio.create_task(self._drain(lane))
 
     async def _drain(self, lane: Lane) -> None:
         chat_id, conversation = lane
         row: OutboxMessage | None = None
+        emptied = False  # True: nothing left behind, so no scan is needed to find it
         try:
             while True:
                 rows = await self._next_rows(lane)
@@ -164,6 +198,7 @@ class OutboxSender:
                     if not await self._deliver(row):
                         return  # postponed: the rows behind it in this conversation wait too
                 if len(rows) < self.BATCH_PER_LANE:
+                    emptied = True
                     return
         except LaneLost:
             log.warning("outbox lane lost while a message waited; left to the instance that took it", extra={"chat": chat_id, "conversation": conversation})
@@ -175,7 +210,7 @@ class OutboxSender:
             # found by that rescan or by the other instance.
             await self._claims.release(lane)
             self._lanes.pop(lane, None)
-            self.wake()
+            self.wake(() if emptied else None)
 
     async def _next_rows(self, lane: Lane) -> list[OutboxMessage]:
         chat_id, conversation = lane

@@ -8,7 +8,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
 
+from core.storage.sqlite_driver import one_trip_dbapi
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Connections kept open: the update handlers and the sender's lanes each hold one for a
+# unit of work. Beyond the pool SQLAlchemy opens a connection (a thread, the PRAGMAs) and
+# closes it again at checkin, which under load was a thread started per unit of work.
+SQLITE_POOL_SIZE = 16
+SQLITE_POOL_OVERFLOW = 16
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
@@ -16,7 +23,10 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+            kwargs = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW, **kwargs}
+        engine = create_async_engine(
+            url, module=one_trip_dbapi(SQLITE_BUSY_TIMEOUT_MS / 1000), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)

@@ -41,13 +41,15 @@ class ProcessedUpdateRepository:
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self.added = 0
+        # (chat_id, conversation) of the rows added in this transaction: the sender's hint.
+        self.added_lanes: set[tuple[int, str]] = set()
 
     def add(self, intent: Intent, now: datetime) -> OutboxMessage:
         method, payload = encode_intent(intent)
+        conversation = conversation_of(intent)
         row = OutboxMessage(
             chat_id=intent.chat_id,
-            conversation=conversation_of(intent),
+            conversation=conversation,
             locale=intent.locale,
             method=method,
             payload=payload,
@@ -59,7 +61,7 @@ class OutboxRepository:
             created_at=now,
         )
         self._session.add(row)
-        self.added += 1
+        self.added_lanes.add((intent.chat_id, conversation))
         return row
 
     async def get(self, row_id: int) -> OutboxMessage | None:

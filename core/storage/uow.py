@@ -29,7 +29,7 @@ class UnitOfWork:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
-        on_outbox_commit: Callable[[], None] | None = None,
+        on_outbox_commit: Callable[[frozenset[tuple[int, str]]], None] | None = None,
         event_handlers: "EventHandlers | None" = None,
     ) -> None:
         self._sessions = sessions
@@ -80,14 +80,15 @@ class UnitOfWork:
             await self._event_handlers.before_commit(self)
         await self.cases.write_pending()
         await self.session.commit()
-        if self.outbox.added and self._on_outbox_commit is not None:
-            self.outbox.added = 0
-            self._on_outbox_commit()
+        if self.outbox.added_lanes and self._on_outbox_commit is not None:
+            lanes = frozenset(self.outbox.added_lanes)
+            self.outbox.added_lanes.clear()
+            self._on_outbox_commit(lanes)
 
     async def rollback(self) -> None:
         await self.session.rollback()
         self.cases.forget_pending()
-        self.outbox.added = 0
+        self.outbox.added_lanes.clear()
         self.deferred.clear()
 
 

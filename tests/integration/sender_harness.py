@@ -73,7 +73,8 @@ class Harness:
 
 
 @asynccontextmanager
-async def running_sender(engine: Any, retry: RetryPolicy = QUICK_RETRIES, limits: RateLimits = FAST_LIMITS) -> AsyncIterator[Harness]:
+async def running_sender(engine: Any, retry: RetryPolicy = QUICK_RETRIES, limits: RateLimits = FAST_LIMITS,
+                         idle_recheck_seconds: float = 5.0) -> AsyncIterator[Harness]:
     server = FakeTelegramServer(token=TOKEN)
     await server.start()
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(server.base_url), timeout=2))
@@ -83,7 +84,8 @@ async def running_sender(engine: Any, retry: RetryPolicy = QUICK_RETRIES, limits
     def uow_factory() -> UnitOfWork:
         return UnitOfWork(sessions, SystemClock(), on_outbox_commit=sender_box[0].wake if sender_box else None)
 
-    sender = OutboxSender(bot, uow_factory, Renderer(Catalogs(), "Asia/Shanghai"), SendRateLimiter(limits), SystemClock(), retry)
+    sender = OutboxSender(bot, uow_factory, Renderer(Catalogs(), "Asia/Shanghai"), SendRateLimiter(limits), SystemClock(), retry,
+                          idle_recheck_seconds=idle_recheck_seconds)
     sender_box.append(sender)
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run(stop))

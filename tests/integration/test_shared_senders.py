@@ -43,7 +43,7 @@ async def two_senders(engine) -> AsyncIterator[tuple[FakeTelegramServer, list[Ou
     renderer = Renderer(Catalogs(), "Asia/Shanghai")
 
     def uow_factory() -> UnitOfWork:
-        return UnitOfWork(sessions, SystemClock(), on_outbox_commit=lambda: [s.wake() for s in senders])
+        return UnitOfWork(sessions, SystemClock(), on_outbox_commit=lambda lanes: [s.wake(lanes) for s in senders])
 
     try:
         for _ in range(2):
