@@ -11,6 +11,11 @@ from core.delivery_order import conversation_of
 from core.intents import Intent, encode_intent
 from core.storage.models import OutboxMessage, ProcessedUpdate, User
 
+# The hot statements go to the tables, not through the ORM: these updates need no loaded
+# objects, and the ORM's bulk-update path cost more than the statement itself.
+OUTBOX = OutboxMessage.__table__
+PROCESSED = ProcessedUpdate.__table__
+
 
 class UserRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -28,7 +33,8 @@ class ProcessedUpdateRepository:
         self._session = session
 
     async def seen(self, update_id: int) -> bool:
-        return await self._session.get(ProcessedUpdate, update_id) is not None
+        query = select(PROCESSED.c.update_id).where(PROCESSED.c.update_id == update_id)
+        return (await self._session.execute(query)).first() is not None
 
     def record(self, update_id: int, outcome: str, at: datetime) -> None:
         self._session.add(ProcessedUpdate(update_id=update_id, outcome=outcome, processed_at=at))
@@ -129,7 +135,7 @@ class OutboxRepository:
         }
         if finished_at is not None:
             values.update(status="sent", finished_at=finished_at)
-        await self._session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+        await self._session.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(**values))
         row.parts_sent, row.sent_message_ids = values["parts_sent"], values["sent_message_ids"]  # type: ignore[assignment]
 
     async def prune_finished_before(self, cutoff: datetime) -> int:
@@ -152,9 +158,7 @@ class OutboxRepository:
 
     async def finish(self, row_id: int, status: str, at: datetime, error: str | None = None) -> None:
         await self._session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
-            .values(status=status, finished_at=at, last_error=error)
+            update(OUTBOX).where(OUTBOX.c.id == row_id).values(status=status, finished_at=at, last_error=error)
         )
 
     async def retry_later(self, row_id: int, at: datetime, error: str, count_attempt: bool = True) -> int:
