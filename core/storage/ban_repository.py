@@ -7,6 +7,7 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.storage.by_key import get_by_key
 from core.storage.models import BannedUser
 
 
@@ -15,7 +16,7 @@ class BanRepository:
         self._session = session
 
     async def get(self, user_id: int) -> BannedUser | None:
-        return await self._session.get(BannedUser, user_id)
+        return await get_by_key(self._session, BannedUser, user_id)
 
     async def ban(self, user_id: int, by: int, reason: str | None, at: datetime) -> bool:
         """False when the user was banned already."""

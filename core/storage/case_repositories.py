@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from core.domain.lifecycle import FINAL_STAGES
+from core.storage.by_key import get_by_key
 from core.storage.models import Case, CaseCounter, CaseEvent, CaseEvidence, CaseLink, IntakeDraft, PendingRelay
 
 # A staff member's first claim, assignment or message to the customer: the case's first
@@ -22,7 +23,7 @@ class DraftRepository:
         self._session = session
 
     async def get(self, user_id: int) -> IntakeDraft | None:
-        return await self._session.get(IntakeDraft, user_id)
+        return await get_by_key(self._session, IntakeDraft, user_id)
 
     def add(self, draft: IntakeDraft) -> None:
         self._session.add(draft)
@@ -87,7 +88,7 @@ class CaseRepository:
         self._unloaded_responses.clear()
 
     async def get(self, case_id: int) -> Case | None:
-        return await self._session.get(Case, case_id)
+        return await get_by_key(self._session, Case, case_id)
 
     async def by_number(self, number: str) -> Case | None:
         return (await self._session.execute(select(Case).where(Case.number == number))).scalar_one_or_none()

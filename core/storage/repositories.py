@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.delivery_order import conversation_of
 from core.intents import Intent, encode_intent
+from core.storage.by_key import get_by_key
 from core.storage.models import OutboxMessage, ProcessedUpdate, User
 
 # The hot statements go to the tables, not through the ORM: these updates need no loaded
@@ -22,7 +23,7 @@ class UserRepository:
         self._session = session
 
     async def get(self, user_id: int) -> User | None:
-        return await self._session.get(User, user_id)
+        return await get_by_key(self._session, User, user_id)
 
     def add(self, user: User) -> None:
         self._session.add(user)
