@@ -54,5 +54,7 @@ def configure_logging(level: str, secret: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # aiogram's own per-update lines duplicate ours.
+    # aiogram's own per-update lines duplicate ours; transitions logs two lines per dialog
+    # step (each state's exit and enter), which the update's own line already says.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    logging.getLogger("transitions").setLevel(logging.WARNING)

@@ -16,6 +16,7 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # closes it again at checkin, which under load was a thread started per unit of work.
 SQLITE_POOL_SIZE = 16
 SQLITE_POOL_OVERFLOW = 16
+SQLITE_CACHE_KIB = 512
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
@@ -34,12 +35,21 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers proceed while the single writer commits; the busy timeout makes a
-    # second writer wait instead of failing at once.
+    # writer of another process wait instead of failing at once (this process's writers take
+    # turns before they reach SQLite: core/storage/sqlite_driver.py).
+    # synchronous=FULL: each commit is on disk before it returns. NORMAL would survive the
+    # process dying but not the machine losing power, and an update is confirmed to Telegram
+    # once its transaction committed: a commit lost in a power cut would be a customer's
+    # message lost for good, or a message marked sent going out again. FULL cost 0.6 ms of
+    # wall time and 0.15 ms of CPU per commit on the benchmark machine (docs/design.md).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Each pooled connection keeps its own page cache (2 MiB by default): with the pool full
+    # that was most of the process's growth. The OS caches the file for all of them anyway.
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
