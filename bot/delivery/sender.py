@@ -3,10 +3,10 @@
 Woken at once when a transaction commits outbox rows, with their conversations: those are
 started without reading the whole queue. The queue is scanned at start, when a conversation
 stopped with rows left (a retry later, a 429, a lost claim), and on its own every few
-seconds: for retries and for rows another process wrote. Each conversation (core.delivery_order) is drained by
-one task so its messages keep their order; a row that must wait (a retry, a missing card)
-holds back only the rows behind it in that conversation. A 429 is about the chat's budget,
-so it pauses every conversation of that chat.
+seconds: for retries and for rows another process wrote. Each conversation
+(core.delivery_order) is drained by one task so its messages keep their order; a row that
+must wait (a retry, a missing card) holds back only the rows behind it in that
+conversation. A 429 is about the chat's budget, so it pauses every conversation of that chat.
 """
 from __future__ import annotations
 

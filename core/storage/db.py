@@ -47,8 +47,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    # Each pooled connection keeps its own page cache (2 MiB by default): with the pool full
-    # that was most of the process's growth. The OS caches the file for all of them anyway.
+    # Each pooled connection keeps its own page cache (2 MiB by default, up to 64 MiB for a
+    # full pool on a large database); the OS caches the file for all of them anyway.
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
