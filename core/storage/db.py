@@ -25,9 +25,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW, **kwargs}
-        engine = create_async_engine(
-            url, module=one_trip_dbapi(SQLITE_BUSY_TIMEOUT_MS / 1000), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs,
-        )
+        busy_timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+        engine = create_async_engine(url, module=one_trip_dbapi(busy_timeout), connect_args={"timeout": busy_timeout}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Sequence
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.delivery_order import conversation_of
@@ -13,9 +13,13 @@ from core.storage.by_key import get_by_key
 from core.storage.models import OutboxMessage, ProcessedUpdate, User
 
 # The hot statements go to the tables, not through the ORM: these updates need no loaded
-# objects, and the ORM's bulk-update path cost more than the statement itself.
+# objects, and the ORM's bulk-update path cost more than the statement itself. The ones
+# every update or delivery runs are built once.
 OUTBOX = OutboxMessage.__table__
 PROCESSED = ProcessedUpdate.__table__
+_SEEN = select(PROCESSED.c.update_id).where(PROCESSED.c.update_id == bindparam("update_id"))
+# SET takes the columns given with each execution: status, finished_at, last_error.
+_FINISH = update(OUTBOX).where(OUTBOX.c.id == bindparam("row_id"))
 
 
 class UserRepository:
@@ -34,8 +38,7 @@ class ProcessedUpdateRepository:
         self._session = session
 
     async def seen(self, update_id: int) -> bool:
-        query = select(PROCESSED.c.update_id).where(PROCESSED.c.update_id == update_id)
-        return (await self._session.execute(query)).first() is not None
+        return (await self._session.execute(_SEEN, {"update_id": update_id})).first() is not None
 
     def record(self, update_id: int, outcome: str, at: datetime) -> None:
         self._session.add(ProcessedUpdate(update_id=update_id, outcome=outcome, processed_at=at))
@@ -158,9 +161,7 @@ class OutboxRepository:
         return result.rowcount or 0
 
     async def finish(self, row_id: int, status: str, at: datetime, error: str | None = None) -> None:
-        await self._session.execute(
-            update(OUTBOX).where(OUTBOX.c.id == row_id).values(status=status, finished_at=at, last_error=error)
-        )
+        await self._session.execute(_FINISH, {"row_id": row_id, "status": status, "finished_at": at, "last_error": error})
 
     async def retry_later(self, row_id: int, at: datetime, error: str, count_attempt: bool = True) -> int:
         row = await self._session.get(OutboxMessage, row_id)
