@@ -53,6 +53,7 @@ from core.services.staff_desk import StaffDesk
 from core.storage.db import check_connection, create_engine, session_factory
 from core.storage.migrate import migrate
 from core.storage.uow import UnitOfWork, UnitOfWorkFactory
+from core.storage.wal_checkpoints import run_wal_checkpoints
 
 log = logging.getLogger("kesu")
 
@@ -188,12 +189,15 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
 
     bot = build_bot(settings)
     engine: AsyncEngine | None = None
+    checkpoints: asyncio.Task[None] | None = None
     try:
         with startup.step("database-connect"):
             engine = create_engine(settings.database_url)
             await check_connection(engine)
         with startup.step("database-migrations"):
             await migrate(engine)
+        if engine.dialect.name == "sqlite":
+            checkpoints = asyncio.create_task(run_wal_checkpoints(engine, stop), name="wal-checkpoints")
         sessions = session_factory(engine)
         with startup.step("catalogs"):
             renderer = Renderer(Catalogs(), settings.timezone)
@@ -305,6 +309,9 @@ async def run(settings: Settings, deployment: DeploymentConfig, startup: Startup
         return EXIT_FAILED
     finally:
         await bot.session.close()
+        if checkpoints is not None:
+            checkpoints.cancel()
+            await asyncio.gather(checkpoints, return_exceptions=True)
         if engine is not None:
             await engine.dispose()
 

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
 
 from core.storage.sqlite_driver import one_trip_dbapi
+from core.storage.wal_checkpoints import AUTOCHECKPOINT_BACKSTOP_PAGES
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Connections kept open: the update handlers and the sender's lanes each hold one for a
@@ -26,7 +27,7 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW, **kwargs}
         busy_timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
-        engine = create_async_engine(url, module=one_trip_dbapi(busy_timeout), connect_args={"timeout": busy_timeout}, **kwargs)
+        engine = create_async_engine(url, module=one_trip_dbapi(busy_timeout), connect_args={"timeout": busy_timeout, "check_same_thread": False}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
@@ -49,6 +50,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Each pooled connection keeps its own page cache (2 MiB by default, up to 64 MiB for a
     # full pool on a large database); the OS caches the file for all of them anyway.
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    # Checkpoints run in the background (core/storage/wal_checkpoints.py), not in a commit.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_BACKSTOP_PAGES}")
     cursor.close()
 
 

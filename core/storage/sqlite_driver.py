@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import sqlite3
+import time
 from typing import Any
 
 import aiosqlite
@@ -115,16 +116,70 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, job: Any, operation: Any, parameters: Any) -> None:
         connection = self._adapt_connection
-        if not connection._writing and operation.lstrip()[:6].upper() not in _READS:
+        reads = operation.lstrip()[:6].upper() in _READS
+        if not connection._writing and not reads:
             await connection.dbapi.writer_turn.take()
             connection._writing = True
         try:
-            async with connection._execute_mutex:
-                outcome = await self._connection._execute(job, self._connection._conn, operation, parameters)
+            timing = connection.dbapi.timing
+            raw = self._connection._connection
+            if (
+                timing.may_run_inline(operation)
+                and raw is not None
+                and (reads or raw.in_transaction)  # a first write may wait for another process's lock
+                and not connection._execute_mutex.locked()
+            ):
+                outcome = timing.run_inline(job, raw, operation, parameters)
+            else:
+                async with connection._execute_mutex:
+                    outcome = await self._connection._execute(timing.timed, job, raw, operation, parameters)
         finally:
             connection._end_turn_unless_in_transaction()
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
+
+
+class StatementTiming:
+    """Which statements run on the event loop's thread instead of the connection's.
+
+    A statement is run inline once a run of it on the connection's thread took less than
+    `INLINE_BELOW_SECONDS`; one that then takes longer inline (a report over a year of
+    cases) goes back to the thread for good. Reads in WAL mode do not wait for writers, and a
+    write runs inline only inside a transaction that already holds SQLite's write lock, so
+    nothing inline waits in SQLite's busy handler. Commits (the fsync) always go to the thread.
+    """
+
+    INLINE_BELOW_SECONDS = 0.001
+    BACK_TO_THREAD_SECONDS = 0.005
+    MAX_REMEMBERED = 4096  # distinct statements (an IN list of each length is one)
+
+    def __init__(self) -> None:
+        self._fast: set[str] = set()
+        self._slow: set[str] = set()
+
+    def may_run_inline(self, operation: str) -> bool:
+        return operation in self._fast
+
+    def timed(self, job: Any, raw: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
+        """On the connection's thread: run `job` and learn whether it may run inline next time."""
+        started = time.perf_counter()
+        outcome = job(raw, operation, parameters)
+        if time.perf_counter() - started < self.INLINE_BELOW_SECONDS and operation not in self._slow:
+            if len(self._fast) >= self.MAX_REMEMBERED:
+                self._fast.clear()
+            self._fast.add(operation)
+        return outcome
+
+    def run_inline(self, job: Any, raw: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
+        started = time.perf_counter()
+        try:
+            return job(raw, operation, parameters)
+        finally:
+            if time.perf_counter() - started > self.BACK_TO_THREAD_SECONDS:
+                self._fast.discard(operation)
+                if len(self._slow) >= self.MAX_REMEMBERED:
+                    self._slow.clear()
+                self._slow.add(operation)
 
 
 class WriterTurn:
@@ -206,6 +261,7 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def __init__(self, busy_timeout_seconds: float) -> None:
         super().__init__(aiosqlite, sqlite3)
         self.writer_turn = WriterTurn(busy_timeout_seconds)
+        self.timing = StatementTiming()
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
         connection = self.aiosqlite.connect(*arg, **kw)

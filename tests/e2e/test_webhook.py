@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from fake_telegram import FakeTelegramServer
-from tests.e2e.harness import BotProcess, bot_env, free_port
+from tests.e2e.harness import BotProcess, bot_env, free_port, wait_outbox_settled
 
 SECRET = "webhook-secret_1"
 
@@ -80,6 +80,8 @@ async def test_updates_sent_while_the_bot_was_down_arrive_once_it_is_back(fake_s
     customer = fake_server.create_user(first_name="Bo", language_code="en")
     customer.send_command("/help")
     await fake_server.wait_for_messages(customer.id, 1, timeout=30)
+    # Killed once the reply is recorded as sent (a reply not yet recorded would go again).
+    await wait_outbox_settled(bot.env["DATABASE_URL"])
     bot.kill()
     attempts_before = len(fake_server.bot.webhook.attempts)
     customer.send_command("/status")

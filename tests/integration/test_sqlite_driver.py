@@ -1,5 +1,6 @@
 """The SQLite adapter: one trip to the connection's thread per statement, none for a commit or
-rollback with nothing open; results, errors and transactions as with SQLAlchemy's own."""
+rollback with nothing open, none for a short statement it has seen before unless it may wait
+for a lock; results, errors and transactions as with SQLAlchemy's own."""
 from __future__ import annotations
 
 import asyncio
@@ -29,7 +30,10 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     original = aiosqlite.Connection._execute
 
     async def counting(self, fn, *args, **kwargs):
-        seen.append(getattr(fn, "__name__", repr(fn)))
+        name = getattr(fn, "__name__", repr(fn))
+        if name == "timed":  # a statement, timed on the thread: name the statement's job
+            name = args[0].__name__
+        seen.append(name)
         return await original(self, fn, *args, **kwargs)
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
@@ -53,6 +57,56 @@ async def test_a_select_is_one_trip_and_a_read_only_transaction_ends_without_one
         assert trips == ["_run_statement"]
         await connection.rollback()
     assert trips == ["_run_statement"]  # neither the rollback nor the pool's reset made a trip
+
+
+async def test_a_short_statement_seen_before_runs_without_a_trip(sqlite_engine, trips) -> None:
+    select = text("SELECT count(*) FROM notes WHERE body = :body")
+    async with sqlite_engine.connect() as connection:
+        assert (await connection.execute(select, {"body": "x"})).scalar_one() == 0
+        assert trips == ["_run_statement"]
+        await connection.execute(text("INSERT INTO notes (body) VALUES ('x')"))
+        assert (await connection.execute(select, {"body": "x"})).scalar_one() == 1  # inline, same transaction
+        await connection.commit()
+    assert trips == ["_run_statement", "_run_statement", "commit"]
+
+
+async def test_a_first_write_goes_to_the_thread_and_the_writes_after_it_do_not(sqlite_engine, trips) -> None:
+    insert = text("INSERT INTO notes (body) VALUES (:body)")
+    async with sqlite_engine.connect() as connection:
+        await connection.execute(insert, {"body": "learnt"})
+        await connection.commit()
+        trips.clear()
+        # Known and short, but the first write of a transaction may wait for another
+        # process's write lock, which only the thread may do.
+        await connection.execute(insert, {"body": "first"})
+        await connection.execute(insert, {"body": "second"})
+        assert trips == ["_run_statement"]
+        await connection.commit()
+        assert trips == ["_run_statement", "commit"]  # the commit's fsync is on the thread too
+        bodies = (await connection.execute(text("SELECT body FROM notes ORDER BY id"))).scalars().all()
+    assert bodies == ["learnt", "first", "second"]
+
+
+async def test_a_statement_slow_inline_goes_back_to_the_thread_for_good(sqlite_engine, trips) -> None:
+    timing = sqlite_engine.sync_engine.dialect.dbapi.timing
+    select = text("SELECT count(*) FROM notes")
+    async with sqlite_engine.connect() as connection:
+        await connection.execute(select)  # learnt on the thread
+        timing.BACK_TO_THREAD_SECONDS = -1.0  # any inline run is too slow
+        await connection.execute(select)  # inline, and found slow
+        assert trips == ["_run_statement"]
+        del timing.BACK_TO_THREAD_SECONDS  # the class's limit again
+        await connection.execute(select)
+        await connection.execute(select)
+    assert trips == ["_run_statement"] * 3
+
+
+async def test_a_statement_slow_on_the_thread_stays_there(sqlite_engine, trips, monkeypatch) -> None:
+    monkeypatch.setattr(sqlite_engine.sync_engine.dialect.dbapi.timing, "INLINE_BELOW_SECONDS", 0.0)
+    async with sqlite_engine.connect() as connection:
+        for _ in range(3):
+            await connection.execute(text("SELECT count(*) FROM notes"))
+    assert trips == ["_run_statement"] * 3
 
 
 async def test_writes_commit_and_roll_back_as_before(sqlite_engine, trips) -> None:
