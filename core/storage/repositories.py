@@ -20,6 +20,13 @@ PROCESSED = ProcessedUpdate.__table__
 _SEEN = select(PROCESSED.c.update_id).where(PROCESSED.c.update_id == bindparam("update_id"))
 # SET takes the columns given with each execution: status, finished_at, last_error.
 _FINISH = update(OUTBOX).where(OUTBOX.c.id == bindparam("row_id"))
+_PENDING_IN_CONVERSATION = (
+    select(OUTBOX)
+    .where(OUTBOX.c.chat_id == bindparam("chat_id"), OUTBOX.c.conversation == bindparam("conversation"),
+           OUTBOX.c.status == "pending")
+    .order_by(OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
 
 
 class UserRepository:
@@ -94,13 +101,13 @@ class OutboxRepository:
         return [(chat_id, conversation, at) for chat_id, conversation, at in (await self._session.execute(query)).all()]
 
     async def pending_in_conversation(self, chat_id: int, conversation: str, limit: int) -> Sequence[OutboxMessage]:
-        query = (
-            select(OutboxMessage)
-            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.conversation == conversation, OutboxMessage.status == "pending")
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-        return (await self._session.execute(query)).scalars().all()
+        """The conversation's pending rows in order, as snapshots outside the session (the
+        sender reads them once per drain and changes them only through this repository's
+        statements): half the cost of loading them through the ORM."""
+        await self._session.flush()  # rows added in this transaction are among them
+        parameters = {"chat_id": chat_id, "conversation": conversation, "limit": limit}
+        rows = (await self._session.execute(_PENDING_IN_CONVERSATION, parameters)).mappings().all()
+        return [OutboxMessage(**row) for row in rows]
 
     async def waiting_ahead(self, chat_id: int, conversation: str, before_id: int) -> datetime | None:
         """When the earliest pending row of the conversation queued before `before_id` may go next;
