@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
@@ -16,6 +16,16 @@ from core.storage.models import Case, CaseCounter, CaseEvent, CaseEvidence, Case
 # A staff member's first claim, assignment or message to the customer: the case's first
 # response, which the reports measure (core/storage/report_queries.py).
 RESPONSE_ACTIONS = ("claimed", "assigned", "asked", "staff_reply", "proposed", "rejected", "terminated")
+# Read for each message a customer sends: built once.
+_NEWEST_CASE_IDS = (
+    select(Case.id).where(Case.customer_id == bindparam("customer_id")).order_by(Case.id.desc()).limit(bindparam("limit"))
+)
+_RECENT_AND_OPEN = (
+    select(Case)
+    .where(Case.customer_id == bindparam("customer_id"),
+           or_(Case.stage.not_in(FINAL_STAGES), Case.id.in_(_NEWEST_CASE_IDS.scalar_subquery())))
+    .order_by(Case.id.desc())
+)
 
 
 class DraftRepository:
@@ -100,13 +110,8 @@ class CaseRepository:
     async def recent_and_open(self, customer_id: int, limit: int = 20) -> tuple[Sequence[Case], Sequence[Case]]:
         """for_customer() and open_for_customer() in one query: the `limit` newest cases and
         every open one, however old."""
-        newest = select(Case.id).where(Case.customer_id == customer_id).order_by(Case.id.desc()).limit(limit)
-        query = (
-            select(Case)
-            .where(Case.customer_id == customer_id, or_(Case.stage.not_in(FINAL_STAGES), Case.id.in_(newest.scalar_subquery())))
-            .order_by(Case.id.desc())
-        )
-        cases = (await self._session.execute(query)).scalars().all()
+        parameters = {"customer_id": customer_id, "limit": limit}
+        cases = (await self._session.execute(_RECENT_AND_OPEN, parameters)).scalars().all()
         return cases[:limit], [c for c in reversed(cases) if c.stage not in FINAL_STAGES]
 
     async def evidence(self, case_id: int) -> Sequence[CaseEvidence]:

@@ -18,8 +18,9 @@ from core.storage.models import OutboxMessage, ProcessedUpdate, User
 OUTBOX = OutboxMessage.__table__
 PROCESSED = ProcessedUpdate.__table__
 _SEEN = select(PROCESSED.c.update_id).where(PROCESSED.c.update_id == bindparam("update_id"))
-# SET takes the columns given with each execution: status, finished_at, last_error.
-_FINISH = update(OUTBOX).where(OUTBOX.c.id == bindparam("row_id"))
+# SET takes the columns given with each execution (finish: status, finished_at, last_error;
+# a part sent: parts_sent, sent_message_ids and, for the last, status and finished_at).
+_UPDATE_ROW = update(OUTBOX).where(OUTBOX.c.id == bindparam("row_id"))
 _PENDING_IN_CONVERSATION = (
     select(OUTBOX)
     .where(OUTBOX.c.chat_id == bindparam("chat_id"), OUTBOX.c.conversation == bindparam("conversation"),
@@ -141,12 +142,13 @@ class OutboxRepository:
     async def record_part_sent(self, row: OutboxMessage, message_id: int, finished_at: datetime | None) -> None:
         """One UPDATE per part sent; `finished_at` marks the last part and the row sent."""
         values: dict[str, object] = {
+            "row_id": row.id,
             "parts_sent": row.parts_sent + 1,
             "sent_message_ids": [*row.sent_message_ids, message_id],
         }
         if finished_at is not None:
             values.update(status="sent", finished_at=finished_at)
-        await self._session.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(**values))
+        await self._session.execute(_UPDATE_ROW, values)
         row.parts_sent, row.sent_message_ids = values["parts_sent"], values["sent_message_ids"]  # type: ignore[assignment]
 
     async def prune_finished_before(self, cutoff: datetime) -> int:
@@ -168,7 +170,7 @@ class OutboxRepository:
         return result.rowcount or 0
 
     async def finish(self, row_id: int, status: str, at: datetime, error: str | None = None) -> None:
-        await self._session.execute(_FINISH, {"row_id": row_id, "status": status, "finished_at": at, "last_error": error})
+        await self._session.execute(_UPDATE_ROW, {"row_id": row_id, "status": status, "finished_at": at, "last_error": error})
 
     async def retry_later(self, row_id: int, at: datetime, error: str, count_attempt: bool = True) -> int:
         row = await self._session.get(OutboxMessage, row_id)
