@@ -27,6 +27,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW, **kwargs}
         busy_timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+        # check_same_thread off: short statements run on the event loop's thread, the rest on
+        # the connection's own, never both at once (core/storage/sqlite_driver.py).
         engine = create_async_engine(url, module=one_trip_dbapi(busy_timeout), connect_args={"timeout": busy_timeout, "check_same_thread": False}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

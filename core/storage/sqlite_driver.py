@@ -6,7 +6,8 @@ four of them for a SELECT (cursor, execute, fetchall, close) and three for a wri
 SQLite itself needs a few microseconds: the hand-offs were most of the bot's database CPU.
 Here a statement runs as one job on that thread (execute, fetch, close together), and a
 commit or rollback with no transaction open (a read-only unit of work, the pool's reset on
-checkin) makes no trip at all.
+checkin) makes no trip at all, and a short statement seen before runs on the event loop's
+thread without a trip (`StatementTiming`).
 
 SQLite has one writer at a time. Concurrent units of work used to wait for it inside SQLite's
 busy handler, each blocking its connection's thread in sleep-and-retry, and under load more
