@@ -66,6 +66,8 @@ class BotProcess:
         deadline = time.monotonic() + timeout
         while self.process.poll() is None:
             if time.monotonic() > deadline:
+                self.process.kill()  # the test fails; the process must not outlive it
+                self.process.wait()
                 raise TimeoutError(f"bot still running after {timeout}s; log:\n{self.log_text()[-3000:]}")
             await asyncio.sleep(0.05)
         return self.process.returncode
