@@ -43,22 +43,12 @@ def text_of(message: dict[str, Any]) -> str:
     return message.get("text") or message.get("caption") or ""
 
 
-def thread_cpu(pid: int) -> tuple[float, float]:
-    """CPU seconds of the process's main thread (the event loop) and of its other live threads
-    (the database driver's, the executor's)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    main = others = 0.0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        seconds = (int(fields[11]) + int(fields[12])) / tick
-        if int(task.name) == pid:
-            main += seconds
-        else:
-            others += seconds
-    return main, others
+def event_loop_cpu(pid: int) -> float:
+    """CPU seconds of the process's main thread, the event loop's. The other threads' share is
+    the rest of the process's total: a thread that ended (a pooled connection's) is no longer
+    listed under /proc/PID/task, but its CPU is still in the process's."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def outbox_pending(database: Path) -> int:
@@ -129,22 +119,19 @@ async def measure_kesu(args: argparse.Namespace, workdir: Path) -> dict[str, flo
         rss_before = bot.sample_rss() / MIB
         profile = Profile(bot.child.pid, args.profile)
         cpu_before = bot.sampler.cpu_seconds()
-        threads_before = thread_cpu(bot.child.pid)
+        loop_before = event_loop_cpu(bot.child.pid)
         sent = await send_paced(customers, args.messages, args.gap, lambda user, text: user.send_text(text))
         await server.wait_for(lambda: len(arrivals(server, [group.id])) >= len(sent), timeout=args.timeout)
         await until_idle(server, database, timeout=args.timeout)
         cpu = bot.sampler.cpu_seconds() - cpu_before
-        threads_after = thread_cpu(bot.child.pid)
+        loop_cpu = event_loop_cpu(bot.child.pid) - loop_before
         profile.stop()
         rss_after = bot.sample_rss() / MIB
     arrived = arrivals(server, [group.id])
     waits = [arrived[token] - at for token, at in sent if token in arrived]
     count = max(1, len(sent))
     return {"messages": len(sent), "delivered": len(waits), "cpu_ms": 1000 * cpu / count,
-            "loop_cpu_ms": 1000 * (threads_after[0] - threads_before[0]) / count,
-            # The rest of the process's CPU, including threads that ended during the phase
-            # (a pooled connection's thread), which /proc/PID/task no longer lists.
-            "thread_cpu_ms": 1000 * (cpu - (threads_after[0] - threads_before[0])) / count,
+            "loop_cpu_ms": 1000 * loop_cpu / count, "thread_cpu_ms": 1000 * (cpu - loop_cpu) / count,
             "p50": percentile(waits, 0.5), "p90": percentile(waits, 0.9), "rss_before": rss_before, "rss_after": rss_after}
 
 

@@ -166,9 +166,7 @@ class StatementTiming:
         started = time.perf_counter()
         outcome = job(raw, operation, parameters)
         if time.perf_counter() - started < self.INLINE_BELOW_SECONDS and operation not in self._slow:
-            if len(self._fast) >= self.MAX_REMEMBERED:
-                self._fast.clear()
-            self._fast.add(operation)
+            self._remember(self._fast, operation)
         return outcome
 
     def run_inline(self, job: Any, raw: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
@@ -178,9 +176,12 @@ class StatementTiming:
         finally:
             if time.perf_counter() - started > self.BACK_TO_THREAD_SECONDS:
                 self._fast.discard(operation)
-                if len(self._slow) >= self.MAX_REMEMBERED:
-                    self._slow.clear()
-                self._slow.add(operation)
+                self._remember(self._slow, operation)
+
+    def _remember(self, statements: set[str], operation: str) -> None:
+        if len(statements) >= self.MAX_REMEMBERED:
+            statements.clear()
+        statements.add(operation)
 
 
 class WriterTurn:
